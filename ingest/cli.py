@@ -1,0 +1,124 @@
+"""Command line: ``python -m ingest [--store DIR] [--json] PATH_OR_URL...``.
+
+Also ``--list``, ``--delete ID``, ``--check`` and ``--repair``. With ``--json`` the last line printed
+is one JSON object (see the README). Exit status: 0 when everything succeeded, 1 when any input
+failed, 2 for usage or store errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from collections.abc import Iterator
+
+from tqdm import tqdm
+
+from ingest.pipeline import Ingestor, ItemResult
+from ingest.readers import Item, read_input
+from rag.config import Settings, load_settings
+from rag.store import Store, StoreError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used by the README's examples)."""
+    p = argparse.ArgumentParser(prog="python -m ingest", description=__doc__.split("\n")[0])
+    p.add_argument("inputs", nargs="*", metavar="PATH_OR_URL", help=".txt/.md/.html/.jsonl files, dirs, URLs")
+    p.add_argument("--store", help="data directory (default: $NEWSQA_STORE or ./data)")
+    p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    p.add_argument("--list", action="store_true", help="list the articles in the store")
+    p.add_argument("--delete", metavar="ID", action="append", default=[], help="delete an article by id")
+    p.add_argument("--check", action="store_true", help="verify Chroma and the keyword index agree")
+    p.add_argument("--repair", action="store_true", help="remove partial articles, rebuild keyword index")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    settings = load_settings(store=args.store)
+    try:
+        if args.list:
+            return _list(settings, args.json)
+        if args.delete:
+            return _delete(settings, args.delete, args.json)
+        if args.check or args.repair:
+            return _check(settings, args.repair, args.json)
+        if not args.inputs:
+            build_parser().error("give at least one PATH_OR_URL (or --list / --delete / --check)")
+        return _ingest(settings, args.inputs, args.json, args.quiet)
+    except StoreError as exc:
+        _emit({"error": str(exc)}, args.json, f"error: {exc}")
+        return 2
+
+
+def _emit(obj: dict, as_json: bool, text: str) -> None:
+    if as_json:
+        print(json.dumps(obj, ensure_ascii=False))
+    else:
+        print(text)
+
+
+def _items(settings: Settings, inputs: list[str]) -> Iterator[Item]:
+    for spec in inputs:
+        yield from read_input(spec, settings)
+
+
+def _ingest(settings: Settings, inputs: list[str], as_json: bool, quiet: bool) -> int:
+    from rag.embeddings import make_embedder
+
+    embedder = make_embedder(settings)
+    store = Store(settings, embedder.key, embedder.dim)
+    bar = tqdm(desc="ingest", unit="article", disable=quiet or not sys.stderr.isatty(), file=sys.stderr)
+
+    def progress(result: ItemResult) -> None:
+        bar.update(1)
+        bar.set_postfix_str(result.status)
+        if result.status == "failed" and not as_json:
+            tqdm.write(f"failed: {result.id}: {result.reason}", file=sys.stderr)
+
+    report = Ingestor(settings, embedder, store).ingest(_items(settings, inputs), progress)
+    bar.close()
+    if not as_json:
+        for r in itertools.islice(report.results, 200):
+            line = f"{r.status:9} {r.title[:70]!s:70} {r.id}"
+            print(line + (f"  -- {r.reason}" if r.reason else ""))
+    _emit(report.to_json(), as_json, f"{report.summary()} (store: {store.where}, {store.count()} chunks)")
+    return 0 if report.ok else 1
+
+
+def _list(settings: Settings, as_json: bool) -> int:
+    rows = Store(settings, None, None).list_articles()
+    if as_json:
+        print(json.dumps({"articles": [{"id": r.id, "title": r.title, "source": r.source, "date": r.date,
+                                        "lang": r.lang, "chunks": r.chunks} for r in rows]}, ensure_ascii=False))
+        return 0
+    for r in rows:
+        print(f"{r.date or '----------':10}  {r.lang:3} {r.chunks:3}  {r.title[:60]:60}  {r.id}")
+    print(f"{len(rows)} articles")
+    return 0
+
+
+def _delete(settings: Settings, ids: list[str], as_json: bool) -> int:
+    store = Store(settings, None, None)
+    removed = {aid: store.delete_article(aid) for aid in ids}
+    store.sync_keyword()
+    missing = [aid for aid, n in removed.items() if n == 0]
+    text = "\n".join(f"deleted {aid} ({n} chunks)" if n else f"not found: {aid}" for aid, n in removed.items())
+    _emit({"deleted": [a for a, n in removed.items() if n], "not_found": missing}, as_json, text)
+    return 1 if missing else 0
+
+
+def _check(settings: Settings, repair: bool, as_json: bool) -> int:
+    store = Store(settings, None, None)
+    report = store.repair() if repair else store.check()
+    obj = {"ok": report.ok, "articles": report.articles, "chunks": report.chunks,
+           "partial_articles": report.partial_articles, "keyword_missing": report.keyword_missing,
+           "keyword_orphans": report.keyword_orphans}
+    text = (f"{'consistent' if report.ok else 'INCONSISTENT'}: {report.articles} articles, {report.chunks} "
+            f"chunks; partial articles {len(report.partial_articles)}, keyword index missing "
+            f"{report.keyword_missing}, orphans {report.keyword_orphans}")
+    _emit(obj, as_json, text)
+    return 0 if report.ok else 1

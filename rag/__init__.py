@@ -1,0 +1,1 @@
+"""newsqa's retrieval and answering core: settings, embeddings, store, retrieval, answers."""

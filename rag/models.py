@@ -1,0 +1,147 @@
+"""The nouns of newsqa: articles, chunks, retrieved passages, citations and answers.
+
+Frozen dataclasses: they travel from reader to store and from retriever to UI unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article, ready to chunk. ``text`` is the cleaned text citations point into."""
+
+    id: str
+    title: str
+    text: str
+    url: str | None = None
+    date: str | None = None  # ISO 8601 date (YYYY-MM-DD) when known
+    lang: str = "und"
+    source: str | None = None  # outlet / site name
+    author: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of what a reader sees; an unchanged hash means re-ingesting adds nothing."""
+        payload = "\x1f".join([self.title, self.text, self.url or "", self.date or "", self.source or ""])
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A sentence-aligned slice ``article.text[start:end]`` of one article."""
+
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+    @property
+    def id(self) -> str:
+        """Chunk id in Chroma and in the keyword index."""
+        return chunk_id(self.article_id, self.index)
+
+
+def chunk_id(article_id: str, index: int) -> str:
+    """The stable id of chunk ``index`` of ``article_id``."""
+    return f"{article_id}::{index}"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its article metadata and retrieval scores."""
+
+    chunk_id: str
+    article_id: str
+    text: str
+    title: str
+    source: str | None
+    url: str | None
+    date: str | None
+    lang: str
+    start: int
+    end: int
+    score: float = 0.0
+    dense: float | None = None
+    keyword: float | None = None
+
+    @classmethod
+    def from_meta(cls, cid: str, text: str, meta: dict[str, Any], **scores: float | None) -> Passage:
+        """Build from a Chroma record (id, document, metadata)."""
+        return cls(
+            chunk_id=cid,
+            article_id=str(meta["article_id"]),
+            text=text,
+            title=str(meta.get("title") or ""),
+            source=_opt(meta.get("source")),
+            url=_opt(meta.get("url")),
+            date=_opt(meta.get("date")),
+            lang=str(meta.get("lang") or "und"),
+            start=int(meta.get("start", 0)),
+            end=int(meta.get("end", 0)),
+            score=float(scores.get("score") or 0.0),
+            dense=scores.get("dense"),
+            keyword=scores.get("keyword"),
+        )
+
+
+def _opt(value: Any) -> str | None:
+    """Chroma stores no None: empty strings stand for missing values."""
+    return str(value) if value not in (None, "") else None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One ``[n]`` of an answer: the passage, and the exact quoted sentence inside the article."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str | None
+    url: str | None
+    date: str | None
+    text: str  # the whole passage
+    quote: str  # the quoted sentence, verbatim
+    span: tuple[int, int]  # character span of ``quote`` in the cleaned article text
+    passage_span: tuple[int, int] = (0, 0)  # span of ``quote`` inside ``text``
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's JSON shape of a citation."""
+        data = asdict(self)
+        data["span"] = list(self.span)
+        data["passage_span"] = list(self.passage_span)
+        return data
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the answerer returns: text with ``[n]`` markers, citations, mode and timings."""
+
+    text: str
+    citations: list[Citation]
+    mode: str
+    refused: bool = False
+    question: str = ""
+    resolved_question: str = ""
+    closest: list[Passage] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    notice: str | None = None
+    flagged: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's JSON contract (``python -m rag ask --json``)."""
+        return {
+            "answer": self.text,
+            "refused": self.refused,
+            "mode": self.mode,
+            "question": self.question,
+            "resolved_question": self.resolved_question,
+            "notice": self.notice,
+            "citations": [c.to_json() for c in self.citations],
+            "closest": [{"article_id": p.article_id, "title": p.title, "url": p.url} for p in self.closest],
+            "timings": self.timings,
+        }
