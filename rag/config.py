@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     answer_mode: Literal["extractive", "generative"] = "extractive"
     answer_sentences: int = 2
     #: Calibrated on answerable vs unanswerable questions (see rag/calibrate.py and README).
-    refusal_threshold: float = 0.32
+    refusal_threshold: float = 0.31
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible or Ollama base URL.")
     llm_model: str = "llama3.1"
     llm_api_key: str | None = None
