@@ -98,12 +98,10 @@ def iso_date(value: Any) -> str | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%Y-%m-%d")
     except ValueError:
         pass
-    try:
-        from dateutil import parser as dateparser
+    import dateparser  # free-form dates in French or English ("5 mars 2024", "March 5, 2024")
 
-        return dateparser.parse(text, dayfirst=True).strftime("%Y-%m-%d")
-    except (ValueError, OverflowError, TypeError):
-        return None
+    parsed = dateparser.parse(text, languages=["fr", "en"], settings={"DATE_ORDER": "DMY"})
+    return parsed.strftime("%Y-%m-%d") if parsed else None
 
 
 def make_article(title: str, text: str, settings: Settings, *, url: str | None = None, date: Any = None,
