@@ -1,0 +1,182 @@
+"""newsqa chat UI. Thin by design: it renders and calls ``rag`` / ``ingest`` (which never import streamlit).
+
+Run with ``make run`` (or ``streamlit run app.py``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from ingest.readers import Failure, read_bytes, read_input, read_pasted
+from rag.config import Settings, load_settings
+from rag.engine import Engine
+from rag.models import Answer
+from rag.present import answer_markdown, escape_markdown, passage_html, source_line
+from rag.store import StoreError
+
+st.set_page_config(page_title="newsqa", page_icon="📰", layout="wide")
+
+
+@st.cache_resource(show_spinner="Loading the embedding model and the store…")
+def get_engine(store: str) -> Engine:
+    """One engine (embedder, Chroma client, keyword index) per store, shared by all sessions."""
+    return Engine.open(load_settings(store=store))
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+# --------------------------------------------------------------------------------------------
+def render_answer(ans: Answer, key: str) -> None:
+    """An answer: text with [n] markers, then its sources with the cited sentence highlighted."""
+    if ans.notice:
+        st.info(ans.notice)
+    if ans.refused:
+        st.warning(ans.text, icon="🔎")
+        if ans.closest:
+            st.caption("Closest articles:")
+            for p in ans.closest:
+                st.markdown(f"- {escape_markdown(p.title)} — {escape_markdown(p.source or '')} "
+                            f"{escape_markdown(p.date or '')}")
+        return
+    st.markdown(answer_markdown(ans.text))
+    if ans.flagged:
+        st.caption("Dropped as unsupported by the sources: " + escape_markdown(" / ".join(ans.flagged)))
+    for c in ans.citations:
+        with st.expander(f"[{c.n}] {c.title[:90]}", expanded=c.n == 1):
+            st.markdown(source_line(c))
+            st.markdown(passage_html(c), unsafe_allow_html=True)  # escaped in rag.present
+            st.caption(f"Characters {c.span[0]}–{c.span[1]} of article {c.article_id}")
+
+
+def sidebar(engine: Engine, settings: Settings) -> dict[str, Any]:
+    """Answer settings, ingestion, corpus management. Returns the ask options."""
+    sb = st.sidebar
+    sb.title("📰 newsqa")
+    if sb.button("New conversation", use_container_width=True):
+        st.session_state.messages = []
+        st.session_state.history = []
+    modes = ["extractive"] + (["generative"] if settings.generative_available else [])
+    opts: dict[str, Any] = {"mode": sb.selectbox("Answer mode", modes), "k": sb.slider("Passages", 1, 10,
+                                                                                       settings.top_k)}
+    articles = engine.store.list_articles()
+    with sb.expander("Filters"):
+        sources = sorted({a.source for a in articles if a.source})
+        langs = sorted({a.lang for a in articles})
+        where: dict[str, Any] = {"sources": st.multiselect("Outlet", sources),
+                                 "langs": st.multiselect("Language", langs)}
+        if st.checkbox("Filter by date"):
+            d0, d1 = st.date_input("Published between", (date(2000, 1, 1), date.today()))
+            where["date_from"], where["date_to"] = int(d0.strftime("%Y%m%d")), int(d1.strftime("%Y%m%d"))
+        opts["where"] = {k: v for k, v in where.items() if v} or None
+    sb.subheader("Add articles")
+    if ingest_panel(engine, settings):
+        articles = engine.store.list_articles()
+    sb.subheader(f"Corpus: {len(articles)} articles, {engine.store.count()} passages")
+    for a in articles[:200]:
+        cols = sb.columns([5, 1])
+        cols[0].markdown(f"**{escape_markdown(a.title[:70])}**  \n{escape_markdown(a.source or '—')} · "
+                         f"{a.date or 'undated'} · {a.lang}")
+        if cols[1].button("🗑", key=f"del-{a.id}", help=f"Delete {a.id}"):
+            engine.store.delete_article(a.id)
+            engine.store.sync_keyword()
+            st.rerun()
+    return opts
+
+
+def ingest_panel(engine: Engine, settings: Settings) -> bool:
+    """Upload files, fetch a URL, or paste text; show a per-item result. True if anything was tried."""
+    sb = st.sidebar
+    with sb.form("upload", clear_on_submit=True):
+        files = st.file_uploader("Files (.txt, .md, .html, .jsonl)", accept_multiple_files=True,
+                                 type=["txt", "md", "html", "htm", "jsonl"])
+        url = st.text_input("…or a URL", placeholder="https://…")
+        title = st.text_input("…or paste: title")
+        text = st.text_area("Text", height=100)
+        submitted = st.form_submit_button("Ingest", use_container_width=True)
+    if not submitted:
+        return False
+    items: list[Any] = []
+    if files and len(files) > settings.max_upload_files:
+        sb.error(f"Too many files at once ({len(files)}; limit {settings.max_upload_files}).")
+        return False
+    for f in files or []:
+        items.append(read_bytes(f.getvalue(), f.name, settings))
+    if url.strip():
+        items.append(read_input(url.strip(), settings))
+    if text.strip() or title.strip():
+        items.append(read_pasted(title.strip(), text, settings))
+    if not items:
+        sb.error("Nothing to ingest: choose files, give a URL or paste a text.")
+        return False
+    with sb.status("Ingesting…", expanded=True) as status:
+        def progress(r: Any) -> None:
+            status.write(f"{r.status}: {r.title[:60]}")
+
+        report = engine.ingestor().ingest(itertools.chain.from_iterable(items), progress)
+        status.update(label=f"Done: {report.summary()}", state="complete" if report.ok else "error")
+    for r in report.results:
+        if r.status == "failed":
+            sb.error(f"{r.title[:60]}: {r.reason}")
+        else:
+            sb.success(f"{r.status}: {r.title[:60]}")
+    return True
+
+
+def chat(engine: Engine, opts: dict[str, Any]) -> None:
+    """The conversation: history, then the new question's answer."""
+    st.session_state.setdefault("messages", [])
+    st.session_state.setdefault("history", [])
+    if engine.store.count() == 0:
+        st.info("No articles yet. Add some from the sidebar (files, a URL or pasted text), or run "
+                "`python -m ingest PATH_OR_URL` — then ask away.")
+    for i, msg in enumerate(st.session_state.messages):
+        with st.chat_message(msg["role"]):
+            if msg["role"] == "user":
+                st.markdown(escape_markdown(msg["content"]))
+            else:
+                render_answer(msg["answer"], f"m{i}")
+    question = st.chat_input("Ask about the articles — e.g. What did Kim say about China?")
+    if not question:
+        return
+    st.session_state.messages.append({"role": "user", "content": question})
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(question))
+    with st.chat_message("assistant"):
+        ans = ask(engine, question, opts)
+        render_answer(ans, "new")
+    st.session_state.history.append(ans.resolved_question)
+    st.session_state.messages.append({"role": "assistant", "answer": ans})
+
+
+def ask(engine: Engine, question: str, opts: dict[str, Any]) -> Answer:
+    """Answer one question; generative answers stream into the page as they come."""
+    history = list(st.session_state.history)
+    if opts["mode"] == "generative":
+        tokens, finish = engine.ask_stream(question, history, opts["where"], opts["k"])
+        st.write_stream(escape_markdown(t) for t in tokens)
+        return finish()
+    with st.spinner("Searching the articles…"):
+        return engine.ask(question, history, opts["where"], opts["k"], mode="extractive")
+
+
+def main() -> None:
+    """Page entry point."""
+    settings = _settings()
+    try:
+        engine = get_engine(str(settings.store))
+        opts = sidebar(engine, settings)
+        chat(engine, opts)
+    except StoreError as exc:
+        st.error(f"The article store is unavailable: {exc}")
+        if st.button("Retry"):
+            get_engine.clear()
+            st.rerun()
+
+
+main()

@@ -1,0 +1,50 @@
+"""Safe presentation helpers for the UI (pure functions; no streamlit import).
+
+Article text is untrusted: it may hold HTML, scripts or Markdown (an image link would make the
+browser fetch a URL). Everything from an article is escaped before the page sees it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlsplit
+
+from rag.models import Citation
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape Markdown and HTML syntax so text renders literally."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def answer_markdown(text: str) -> str:
+    """The answer text escaped, with its ``[n]`` markers kept as plain bold references."""
+    escaped = escape_markdown(text)
+    return re.sub(r"\\\[(\d+)\\\]", r"**[\1]**", escaped)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is http(s), else None (no javascript: links from article metadata)."""
+    if url and urlsplit(url).scheme in {"http", "https"}:
+        return url
+    return None
+
+
+def passage_html(c: Citation) -> str:
+    """The cited passage as escaped HTML with the quoted sentence highlighted."""
+    s, e = c.passage_span
+    before, quote, after = c.text[:s], c.text[s:e], c.text[e:]
+    return (f'<div class="newsqa-passage">{html.escape(before)}<mark>{html.escape(quote)}</mark>'
+            f"{html.escape(after)}</div>")
+
+
+def source_line(c: Citation) -> str:
+    """'[n] Title — Outlet, date' as escaped Markdown, with a link when the URL is http(s)."""
+    title = escape_markdown(c.title or c.article_id)
+    url = safe_url(c.url)
+    head = f"[{title}]({url.replace(')', '%29')})" if url else title
+    meta = ", ".join(escape_markdown(x) for x in (c.source, c.date) if x)
+    return f"**[{c.n}]** {head}" + (f" — {meta}" if meta else "")
