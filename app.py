@@ -57,7 +57,7 @@ def render_answer(ans: Answer, key: str) -> None:
 def sidebar(engine: Engine, settings: Settings) -> dict[str, Any]:
     """Answer settings, ingestion, corpus management. Returns the ask options."""
     sb = st.sidebar
-    sb.title("📰 newsqa")
+    sb.title("newsqa")
     if sb.button("New conversation", use_container_width=True):
         st.session_state.messages = []
         st.session_state.history = []

@@ -1,0 +1,119 @@
+"""Real-browser test: `streamlit run app.py` on 127.0.0.1, driven by headless Debian Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.readers import read_path, read_pasted
+from rag.config import Settings
+from rag.embeddings import Embedder
+from rag.engine import Engine
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (make browser-deps)"),
+]
+HOSTILE = (
+    "Le maire de Quimper a présenté le budget participatif lundi soir. "
+    "<script>window.__pwned = 1</script> Le texte contenait aussi <img src=x onerror=\"window.__pwned = 2\"> "
+    "et un lien [clic](javascript:alert(1)). « Le budget participatif atteindra deux millions », a déclaré le maire."
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, seed_path: Path) -> Iterator[str]:
+    """A live app over a store with the seed and a hostile article."""
+    store = tmp_path_factory.mktemp("browser") / "store"
+    settings = Settings(store=store)
+    eng = Engine.open(settings, embedder)
+    items = [*read_path(seed_path, settings), *read_pasted("Budget participatif à Quimper", HOSTILE, settings)]
+    assert eng.ingestor().ingest(items).ok
+    del eng
+    port = _free_port()
+    env = {**os.environ, "NEWSQA_STORE": str(store)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.5)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator:  # type: ignore[type-arg]
+    """A headless Chromium page on the app."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.set_default_timeout(90_000)
+        pg.goto(server)
+        pg.get_by_placeholder("Ask about the articles").wait_for()
+        yield pg
+        browser.close()
+
+
+def _ask(page, question: str) -> None:  # type: ignore[no-untyped-def]
+    box = page.get_by_placeholder("Ask about the articles")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_ask_kim_in_browser_and_screenshot(page) -> None:  # type: ignore[no-untyped-def]
+    """The answer and a source with the highlighted quoted sentence appear; a screenshot is saved."""
+    _ask(page, "What did Kim say about China?")
+    page.locator("mark", has_text="Kim Jong Un a déclaré").first.wait_for()
+    assert page.get_by_text("According to [1]").count() >= 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "answered_chat.png"), full_page=True)
+
+
+def test_hostile_article_renders_as_text(page) -> None:  # type: ignore[no-untyped-def]
+    """<script> and <img onerror> inside an article render as text and run nothing."""
+    _ask(page, "Qu'a déclaré le maire de Quimper sur le budget participatif ?")
+    page.locator("mark", has_text="deux millions").first.wait_for()
+    page.wait_for_timeout(1000)
+    assert page.evaluate("window.__pwned === undefined")
+    assert page.locator("[data-testid='stExpander']", has_text="<script>").count() >= 1
+    assert page.locator("img[src='x']").count() == 0
+
+
+def test_ingest_from_sidebar_then_ask(page) -> None:  # type: ignore[no-untyped-def]
+    """An article pasted in the sidebar is ingested and answers the next question."""
+    page.get_by_label("…or paste: title").fill("Tramway de Nantes prolongé")
+    page.get_by_label("Text").fill(
+        "La métropole a voté vendredi le prolongement du tramway jusqu'à Rezé. "
+        "« Les premières rames circuleront en 2027 », a déclaré la vice-présidente Aline Morvan.")
+    page.get_by_role("button", name="Ingest").click()
+    page.get_by_test_id("stAlertContentSuccess").get_by_text("added: Tramway de Nantes prolongé").wait_for()
+    _ask(page, "Qu'a déclaré Aline Morvan ?")
+    page.locator("mark", has_text="premières rames").first.wait_for()
