@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from ingest.readers import Failure, read_bytes, read_input, read_pasted
+from ingest.readers import read_bytes, read_input, read_pasted
 from rag.config import Settings, load_settings
 from rag.engine import Engine
 from rag.models import Answer

@@ -22,7 +22,7 @@ _TEXT_TYPES = {"text/plain", "text/markdown"}
 def is_url(spec: str) -> bool:
     """True for anything with a URL scheme (so that ``file://`` is refused rather than read)."""
     scheme = urlsplit(spec).scheme.lower()
-    return len(scheme) > 1 and "://" in spec or scheme in {"javascript", "data", "mailto"}
+    return (len(scheme) > 1 and "://" in spec) or scheme in {"javascript", "data", "mailto"}
 
 
 def fetch(url: str, settings: Settings) -> tuple[str, bytes, str]:

@@ -19,8 +19,8 @@ _SPEAKER = re.compile(
 )
 _PRONOUN_EN = re.compile(r"\b(he|she|they|him|her|them|it)\b", re.IGNORECASE)
 _PRONOUN_FR = re.compile(r"-(?:t-)?(il|elle|ils|elles)\b|\b(il|elle|ils|elles|lui)\b", re.IGNORECASE)
-_ELLIPSIS = re.compile(r"^\s*(?:what about|how about|and about|and on|et qu['’]en est-il de|et pour|et sur|et à propos de|"
-                       r"et concernant|and|et)\b",
+_ELLIPSIS = re.compile(r"^\s*(?:what about|how about|and about|and on|et qu['’]en est-il de|et pour|et sur|"
+                       r"et à propos de|et concernant|and|et)\b",
                        re.IGNORECASE)
 _TOPIC = re.compile(r"\b(?:about|on|regarding|au sujet de|sur|à propos de|concernant)\b",
                     re.IGNORECASE)

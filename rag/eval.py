@@ -185,7 +185,7 @@ def run_cli(args: argparse.Namespace) -> int:
             print(f"corpus: {report.summary()}", flush=True)
         with Path(questions_path).open(encoding="utf-8") as fh:
             questions = [Question.from_json(json.loads(line)) for line in fh if line.strip()]
-        modes = tuple(m for m in args.modes.split(",") if m)  # type: ignore[misc]
+        modes = tuple(m for m in args.modes.split(",") if m)
         out = evaluate(engine, questions, args.k, modes, refusal=not args.no_refusal, keep_candidates=args.tune)
         if args.tune:
             best = tune(out.pop("_candidates"), questions, args.k)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import chromadb
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import (
     FilterOperator,
     MetadataFilter,
@@ -81,7 +81,8 @@ def make_client(settings: Settings) -> Any:
         headers = {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
         try:
             return chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, headers=headers, settings=chroma_settings
+                host=settings.chroma_host or "localhost", port=settings.chroma_port, headers=headers,
+                settings=chroma_settings,
             )
         except Exception as exc:
             raise StoreError(
@@ -178,7 +179,7 @@ class Store:
 
     def put_article(self, article: Article, chunks: list[Chunk], embeddings: Any) -> None:
         """Replace every chunk of ``article`` with ``chunks`` (one add: all or nothing)."""
-        nodes = [self._node(article, c, len(chunks), [float(x) for x in emb])
+        nodes: list[BaseNode] = [self._node(article, c, len(chunks), [float(x) for x in emb])
                  for c, emb in zip(chunks, embeddings, strict=True)]
         self.collection.delete(where={"article_id": article.id})
         if nodes:
@@ -310,7 +311,7 @@ def _filters(where: dict[str, Any] | None) -> MetadataFilters | None:
     """Our filter dict as llama-index metadata filters (translated to a Chroma ``where``)."""
     if not where:
         return None
-    fs: list[MetadataFilter] = []
+    fs: list[MetadataFilter | MetadataFilters] = []
     if where.get("sources"):
         fs.append(MetadataFilter(key="source", value=list(where["sources"]), operator=FilterOperator.IN))
     if where.get("langs"):

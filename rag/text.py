@@ -123,7 +123,7 @@ def _stemmer(lang: str) -> Stemmer.Stemmer:
 
 def words(text: str) -> list[str]:
     """Folded word tokens of ``text`` without stopwords (before stemming)."""
-    return [w for w in _WORD.findall(fold(text)) if w not in _STOPWORDS and len(w) > 1 or w.isdigit()]
+    return [w for w in _WORD.findall(fold(text)) if (w not in _STOPWORDS and len(w) > 1) or w.isdigit()]
 
 
 def terms(text: str, lang: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ingest.fetch import read_url
-from ingest.readers import Failure, read_bytes, read_path, read_pasted
+from ingest.readers import Failure, read_bytes, read_pasted, read_path
 from rag.config import Settings
 from rag.engine import Engine
 from rag.models import Article
@@ -78,8 +79,9 @@ def test_oversized_file(tmp_path: Path) -> None:
 def test_malformed_jsonl_lines_do_not_stop_the_batch(tmp_path: Path, engine: Engine) -> None:
     """Bad JSONL lines fail one by one; the good lines of the batch still ingest."""
     batch = tmp_path / "batch.jsonl"
-    good = '{"id": "g1", "title": "Bon article", "text": "%s"}' % ARTICLE
-    good2 = '{"id": "g2", "title": "Second", "text": "%s", "date": "5 mars 2024"}' % ARTICLE.replace("gare", "piscine")
+    good = json.dumps({"id": "g1", "title": "Bon article", "text": ARTICLE})
+    other = ARTICLE.replace("gare", "piscine")
+    good2 = json.dumps({"id": "g2", "title": "Second", "text": other, "date": "5 mars 2024"})
     batch.write_text("\n".join([good, "{not json", '{"title": "sans texte"}', '[1, 2]',
                                 '{"title": "", "text": "x"}', good2]) + "\n", encoding="utf-8")
     report = engine.ingestor().ingest(read_path(batch, engine.settings))
@@ -121,7 +123,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server API)
+    def do_GET(self) -> None:
         routes = {
             "/article": (200, "text/html; charset=utf-8", PAGE.encode()),
             "/plain": (200, "text/plain; charset=utf-8", ("Titre brut\n\n" + ARTICLE).encode()),

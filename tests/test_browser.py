@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.readers import read_path, read_pasted
+from ingest.readers import read_pasted, read_path
 from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.engine import Engine

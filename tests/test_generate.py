@@ -27,7 +27,7 @@ class StandIn(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         REQUESTS.append(body)
         user = body["messages"][-1]["content"]
@@ -88,8 +88,8 @@ def test_streaming_and_citation_check(news_engine: Engine, llm_url: str) -> None
 
 def test_fallback_when_server_is_down(news_engine: Engine) -> None:
     """With the endpoint down the extractive answer comes back, with a visible notice."""
-    ans = _gen(news_engine, "http://127.0.0.1:9/v1").answer("What did Kim say about China?",
-                                                            news_engine.retriever.retrieve("What did Kim say about China?"))
+    question = "What did Kim say about China?"
+    ans = _gen(news_engine, "http://127.0.0.1:9/v1").answer(question, news_engine.retriever.retrieve(question))
     assert ans.mode == "extractive" and ans.notice and "unavailable" in ans.notice
     assert "Kim Jong Un a déclaré" in ans.text
 
