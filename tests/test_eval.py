@@ -90,8 +90,11 @@ def test_eval_cli_json(tmp_path: Path, seed_path: Path) -> None:
 
 @pytest.mark.slow
 def test_piaf_full(eval_engine: Engine) -> None:
-    """All 7,569 PIAF questions (slow tier)."""
+    """All 7,569 PIAF questions (slow tier): the fusion beats each single method on the whole set.
+
+    No absolute floor yet: the full set has not been measured on this machine (the 300-question
+    sample's floor above is measured); add one from the printed figures.
+    """
     out = evaluate(eval_engine, [Question.from_json(q) for q in piaf_questions()], refusal=False)
     print(json.dumps(out["modes"]))
     _check_fusion_beats_singles(out)
-    assert out["mrr@10"] >= 0.71 and out["hit@5"] >= 0.83
