@@ -27,7 +27,7 @@ from rag.config import Settings
 from rag.conversation import speaker
 from rag.embeddings import Embedder
 from rag.models import Answer, Citation, Passage
-from rag.text import detect_language, fold, query_terms, split_sentences, terms
+from rag.text import detect_language, fold, query_terms, split_sentences
 
 REFUSAL = {
     "en": "I couldn't find this in the ingested articles.",
@@ -42,6 +42,11 @@ _SAYING = re.compile(
 )
 _BACKREF = re.compile(r"a-t-(il|elle) (ajouté|dit|déclaré|poursuivi|précisé|souligné)|\b(he|she) (added|said)\b",
                       re.IGNORECASE)
+
+
+def _stem_langs(lang: str) -> tuple[str, ...]:
+    """Stem a sentence like the question (fr + en) and, for other languages, in its own language too."""
+    return ("fr", "en") if lang in ("fr", "en") else ("fr", "en", lang)
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ class ExtractiveAnswerer:
         out = []
         prev_speaker_hit: dict[int, int] = {}
         for n, ((i, s, e), text, sim) in enumerate(zip(spans, texts, sims, strict=True)):
-            sterms = set(terms(text, passages[i].lang)) | set(query_terms(text))
+            sterms = set(query_terms(text, _stem_langs(passages[i].lang)))
             coverage = len(qterms & sterms) / len(qterms) if qterms else 0.0
             score = 0.55 * float(sim) + 0.3 * coverage + 0.15 / (1 + i)
             if who:

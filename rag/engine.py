@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rag.answer import ExtractiveAnswerer, refusal
@@ -30,6 +30,7 @@ class Engine:
     store: Store
     retriever: Retriever
     extractive: ExtractiveAnswerer
+    _generative: Any = field(default=None, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
@@ -56,9 +57,7 @@ class Engine:
         if not passages:
             ans = refusal(question, resolved, [], detect_language(question), mode, {})
         elif mode == "generative":
-            from rag.generate import GenerativeAnswerer
-
-            ans = GenerativeAnswerer(self.settings, self.extractive).answer(question, passages, resolved)
+            ans = self.generative().answer(question, passages, resolved)
         else:
             ans = self.extractive.answer(question, passages, resolved)
         timings = {**ans.timings, "retrieve": t1 - t0, "total": time.perf_counter() - t0}
@@ -67,9 +66,14 @@ class Engine:
     def ask_stream(self, question: str, history: list[str] | None = None, where: dict[str, Any] | None = None,
                    k: int | None = None) -> tuple[Iterator[str], Any]:
         """Generative streaming: (token iterator, function returning the checked Answer afterwards)."""
-        from rag.generate import GenerativeAnswerer
-
         resolved = resolve(question, history or [])
         passages = self.retriever.retrieve(resolved, k=k, where=where)
-        gen = GenerativeAnswerer(self.settings, self.extractive)
-        return gen.stream(question, passages, resolved)
+        return self.generative().stream(question, passages, resolved)
+
+    def generative(self) -> Any:
+        """The generative answerer, with its LLM client created once per engine."""
+        if self._generative is None:
+            from rag.generate import GenerativeAnswerer
+
+            self._generative = GenerativeAnswerer(self.settings, self.extractive)
+        return self._generative

@@ -82,6 +82,11 @@ class KeywordIndex:
         """All chunk ids in the index (for consistency checks)."""
         return list(self._built.ids) if self._built else []
 
+    def saved_ids(self, generation: str) -> list[str]:
+        """Chunk ids of the index saved on disk for ``generation`` (empty if none or stale)."""
+        built = self._read_saved(generation)
+        return list(built.ids) if built else []
+
     def sync(self, generation: str, fetch_all: Any) -> bool:
         """Make the index match the collection at ``generation``; True when it had to rebuild.
 
@@ -212,12 +217,18 @@ class KeywordIndex:
             log.warning("could not save keyword index: %s", exc)
 
     def _load(self, generation: str) -> bool:
+        built = self._read_saved(generation)
+        if built is not None:
+            self._built = built
+        return built is not None
+
+    def _read_saved(self, generation: str) -> _Built | None:
         try:
             meta = json.loads((self.directory / "meta.json").read_text())
             if meta.get("generation") != generation:
-                return False
+                return None
             with (self.directory / "built.pkl").open("rb") as fh:
-                self._built = pickle.load(fh)
-            return True
+                built: _Built = pickle.load(fh)
+            return built
         except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError):
-            return False
+            return None

@@ -249,10 +249,8 @@ class Store:
 
     def dense_search(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[Passage]:
         """Nearest chunks by cosine similarity, through llama-index's Chroma vector store."""
-        n = self.count()
-        if n == 0:
-            return []
-        query = VectorStoreQuery(query_embedding=vector, similarity_top_k=min(k, n), filters=_filters(where))
+        # Chroma returns fewer results when k exceeds the collection size: no count() round trip per query.
+        query = VectorStoreQuery(query_embedding=vector, similarity_top_k=k, filters=_filters(where))
         result = self.vectors.query(query)
         out = []
         for node, sim in zip(result.nodes or [], result.similarities or [], strict=False):
@@ -292,9 +290,7 @@ class Store:
             aid for aid, metas in per_article.items()
             if len(metas) != int(metas[0].get("n_chunks", -1)) or len({m.get("content_hash") for m in metas}) > 1
         )
-        self.keyword._built = None  # check what is on disk, not what this process holds
-        self.keyword._load(self.generation())
-        kw = set(self.keyword.ids())
+        kw = set(self.keyword.saved_ids(self.generation()))  # what is on disk, not this process's copy
         return CheckReport(len(per_article), len(ids), partial, len(ids - kw), len(kw - ids))
 
     def repair(self) -> CheckReport:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +14,7 @@ from ingest.readers import Failure, read_bytes, read_pasted, read_path
 from rag.config import Settings
 from rag.engine import Engine
 from rag.models import Article
+from tests.localhttp import QuietHandler, serve
 
 ARTICLE = (
     "Le conseil municipal a voté mardi un budget de 12 millions d'euros pour rénover la gare. "
@@ -119,10 +118,7 @@ def test_pasted_text_needs_content(settings: Settings) -> None:
 # --------------------------------------------------------------------------------------------
 # URLs, against a real HTTP server on 127.0.0.1
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
+class _Handler(QuietHandler):
     def do_GET(self) -> None:
         routes = {
             "/article": (200, "text/html; charset=utf-8", PAGE.encode()),
@@ -143,22 +139,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Location", "file:///etc/passwd")
             self.end_headers()
             return
-        status, ctype, body = routes.get(self.path, (404, "text/html", b"not found"))
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(*routes.get(self.path, (404, "text/html", b"not found")))
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """A real HTTP server on 127.0.0.1, on a free port."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serve(_Handler) as url:
+        yield url
 
 
 @pytest.fixture

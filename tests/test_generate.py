@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -13,19 +11,17 @@ import pytest
 from rag.config import Settings
 from rag.engine import Engine
 from rag.generate import GenerativeAnswerer
+from tests.localhttp import QuietHandler, serve
 
 REQUESTS: list[dict] = []
 
 
-class StandIn(http.server.BaseHTTPRequestHandler):
+class StandIn(QuietHandler):
     """Speaks POST /v1/chat/completions (JSON and stream=true SSE) like an OpenAI-compatible server.
 
     Its 'model' copies the first sentence of source 1 with [1], then adds an unsupported claim
     citing [2], so the citation check has something to catch.
     """
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -50,20 +46,13 @@ class StandIn(http.server.BaseHTTPRequestHandler):
         out = {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
-        data = json.dumps(out).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_body(200, "application/json", json.dumps(out).encode())
 
 
 @pytest.fixture(scope="module")
 def llm_url() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1"
-    httpd.shutdown()
+    with serve(StandIn) as url:
+        yield f"{url}/v1"
 
 
 def _gen(news_engine: Engine, url: str) -> GenerativeAnswerer:
