@@ -23,10 +23,10 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will be skipped"; }
 
 test: $(STAMP) browser-deps
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m tests.chroma_server -- $(PY) -m pytest -m "not slow" -q
 
 test-all: $(STAMP) browser-deps
-	$(PY) -m pytest -q
+	$(PY) -m tests.chroma_server -- $(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check rag ingest app.py tests

@@ -1,0 +1,71 @@
+"""Server mode against a real Chroma server (started by `make test` through tests/chroma_server.py).
+
+Ingest in one process, ask from another, delete from a third: every process sees one corpus, the
+keyword index included (it follows the collection's change token).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.embeddings import Embedder
+from rag.engine import Engine
+
+PORT = os.environ.get("NEWSQA_TEST_CHROMA_PORT")
+pytestmark = [pytest.mark.server,
+              pytest.mark.skipif(not PORT, reason="no Chroma server (run through `make test`)")]
+
+
+@pytest.fixture
+def server_env(tmp_path: Path) -> dict[str, str]:
+    """Environment of a process in server mode, with a collection of its own for this test."""
+    return {**os.environ, "NEWSQA_CHROMA_HOST": "127.0.0.1", "NEWSQA_CHROMA_PORT": str(PORT),
+            "NEWSQA_COLLECTION": f"t-{uuid.uuid4().hex[:12]}", "NEWSQA_STORE": str(tmp_path / "proc")}
+
+
+def _run(env: dict[str, str], module: str, *args: str, store: str) -> dict:
+    proc = subprocess.run([sys.executable, "-m", module, "--store", store, "--json", *args] if module == "ingest"
+                          else [sys.executable, "-m", module, *args, "--store", store, "--json"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_ingest_ask_delete_across_processes(server_env: dict[str, str], tmp_path: Path, seed_path: Path,
+                                            embedder: Embedder) -> None:
+    """One process ingests, another asks, a third deletes: all see the same corpus."""
+    out = _run(server_env, "ingest", str(seed_path), store=str(tmp_path / "a"))
+    assert out["added"] == 1
+    aid = out["articles"][0]["id"]
+
+    # A long-lived reader (like an app instance) with its own local keyword-index directory.
+    settings = Settings(store=tmp_path / "app", chroma_host="127.0.0.1", chroma_port=int(PORT or 0),
+                        collection=server_env["NEWSQA_COLLECTION"])
+    app = Engine.open(settings, embedder)
+    assert app.store.where.startswith("chroma://")
+    assert app.ask("What did Kim say about China?").citations[0].article_id == aid
+
+    ans = _run(server_env, "rag", "ask", "Qu'a dit Kim Jong Un au sujet de la Chine ?", store=str(tmp_path / "b"))
+    assert not ans["refused"] and "Kim Jong Un a déclaré" in ans["answer"]
+
+    assert _run(server_env, "ingest", "--delete", aid, store=str(tmp_path / "c"))["deleted"] == [aid]
+    assert app.store.count() == 0
+    assert app.retriever.retrieve("Kim Jong Un Chine", mode="keyword") == []  # keyword index followed
+    assert app.ask("What did Kim say about China?").refused
+    assert _run(server_env, "ingest", "--list", store=str(tmp_path / "d"))["articles"] == []
+
+
+def test_server_down_is_a_clear_error(tmp_path: Path) -> None:
+    """Pointing at a port where no server listens gives a store error that names the fix."""
+    from rag.store import Store, StoreError
+
+    with pytest.raises(StoreError, match="unreachable|cannot open"):
+        Store(Settings(store=tmp_path, chroma_host="127.0.0.1", chroma_port=9), "x", 3)
