@@ -16,7 +16,7 @@ from ingest.chunk import chunk_text
 from ingest.readers import Failure, Item
 from rag.config import Settings
 from rag.embeddings import Embedder
-from rag.models import Article
+from rag.models import Article, Chunk
 from rag.store import Store
 
 log = logging.getLogger(__name__)
@@ -84,38 +84,79 @@ class Ingestor:
         self.store = store
 
     def ingest(self, items: Iterable[Item], progress: ProgressFn | None = None) -> IngestReport:
-        """Store every article of ``items``; failures are recorded, never raised."""
+        """Store every article of ``items``; failures are recorded, never raised.
+
+        Articles are embedded in groups of about ``embed_batch_size`` chunks (the embedder is the
+        bottleneck and is much faster on big batches), then each article is written on its own,
+        in one add, so batching never makes an article partial.
+        """
         report = IngestReport()
+        pending: list[_Pending] = []
+
+        def record(result: ItemResult) -> None:
+            report.results.append(result)
+            if progress:
+                progress(result)
+
         try:
             for item in items:
-                result = self._one(item)
-                report.results.append(result)
-                if progress:
-                    progress(result)
+                ready = self._prepare(item)
+                if isinstance(ready, ItemResult):
+                    record(ready)
+                    continue
+                pending.append(ready)
+                if sum(len(p.chunks) for p in pending) >= self.settings.embed_batch_size:
+                    for result in self._flush(pending):
+                        record(result)
+                    pending = []
+            for result in self._flush(pending):
+                record(result)
         finally:
             if report.results:
                 self.store.sync_keyword()
         return report
 
-    def _one(self, item: Item) -> ItemResult:
+    def _prepare(self, item: Item) -> _Pending | ItemResult:
+        """Check and chunk one item; an ItemResult when nothing needs embedding."""
         if isinstance(item, Failure):
             return ItemResult(id=item.source, title=item.title or item.source, status="failed", reason=item.reason)
         try:
-            return self._store_article(item)
-        except Exception as exc:  # a store or model error fails this article, not the batch
-            log.exception("ingest of %s failed", item.id)
+            old_hash, _ = self.store.existing_hash(item.id)
+        except Exception as exc:  # a store error fails this article, not the batch
             return ItemResult(item.id, item.title, "failed", f"{type(exc).__name__}: {exc}")
-
-    def _store_article(self, article: Article) -> ItemResult:
-        old_hash, _ = self.store.existing_hash(article.id)
-        if old_hash == article.content_hash:
-            return ItemResult(article.id, article.title, "unchanged")
-        chunks = chunk_text(article.id, article.text, self.settings.chunk_words,
-                            self.settings.chunk_overlap_sentences)
+        if old_hash == item.content_hash:
+            return ItemResult(item.id, item.title, "unchanged")
+        chunks = chunk_text(item.id, item.text, self.settings.chunk_words, self.settings.chunk_overlap_sentences)
         if not chunks:
-            return ItemResult(article.id, article.title, "failed", "no text to index after cleaning")
+            return ItemResult(item.id, item.title, "failed", "no text to index after cleaning")
+        return _Pending(item, chunks, "added" if old_hash is None else "updated")
+
+    def _flush(self, pending: list[_Pending]) -> list[ItemResult]:
+        if not pending:
+            return []
         # The title is embedded with each chunk: a passage often needs its headline to be found.
-        vectors = self.embedder.embed_texts([f"{article.title}\n{c.text}" for c in chunks])
-        self.store.put_article(article, chunks, vectors)
-        status: Status = "added" if old_hash is None else "updated"
-        return ItemResult(article.id, article.title, status, chunks=len(chunks))
+        texts = [f"{p.article.title}\n{c.text}" for p in pending for c in p.chunks]
+        try:
+            vectors = self.embedder.embed_texts(texts)
+        except Exception as exc:
+            return [ItemResult(p.article.id, p.article.title, "failed", f"embedding failed: {exc}") for p in pending]
+        batch, offset = [], 0
+        for p in pending:
+            batch.append((p.article, p.chunks, vectors[offset:offset + len(p.chunks)]))
+            offset += len(p.chunks)
+        try:
+            self.store.put_articles(batch)
+        except Exception as exc:  # the group's single write failed: none of its articles landed
+            log.exception("store write failed")
+            return [ItemResult(p.article.id, p.article.title, "failed", f"{type(exc).__name__}: {exc}")
+                    for p in pending]
+        return [ItemResult(p.article.id, p.article.title, p.status, chunks=len(p.chunks)) for p in pending]
+
+
+@dataclass
+class _Pending:
+    """An article chunked and waiting for its embeddings."""
+
+    article: Article
+    chunks: list[Chunk]
+    status: Status

@@ -29,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     from rag import eval as rag_eval
 
     rag_eval.add_parser(sub)
+    sub.add_parser("bench", help="ingest/query/start-up benchmarks (see rag.bench)", add_help=False)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from rag.bench import main as bench_main
+
+        return bench_main(argv[1:])
     args = p.parse_args(argv)
     if args.cmd == "eval":
         return rag_eval.run_cli(args)

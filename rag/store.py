@@ -179,9 +179,22 @@ class Store:
 
     def put_article(self, article: Article, chunks: list[Chunk], embeddings: Any) -> None:
         """Replace every chunk of ``article`` with ``chunks`` (one add: all or nothing)."""
-        nodes: list[BaseNode] = [self._node(article, c, len(chunks), [float(x) for x in emb])
-                 for c, emb in zip(chunks, embeddings, strict=True)]
-        self.collection.delete(where={"article_id": article.id})
+        self.put_articles([(article, chunks, embeddings)])
+
+    def put_articles(self, batch: list[tuple[Article, list[Chunk], Any]]) -> None:
+        """Replace the chunks of several articles: one delete of their old chunks, then one add.
+
+        The add is a single Chroma write, so after a crash each article of the batch is either
+        absent (re-running the ingest adds it) or complete; never partial. One write per batch instead
+        of per article is what keeps the pipeline close to the embedder's speed.
+        """
+        nodes: list[BaseNode] = [
+            self._node(article, c, len(chunks), [float(x) for x in emb])
+            for article, chunks, embeddings in batch
+            for c, emb in zip(chunks, embeddings, strict=True)
+        ]
+        ids = [article.id for article, _, _ in batch]
+        self.collection.delete(where={"article_id": {"$in": ids}} if len(ids) > 1 else {"article_id": ids[0]})
         if nodes:
             self.vectors.add(nodes)
         self._bump()

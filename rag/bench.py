@@ -1,0 +1,184 @@
+"""Benchmarks: ``python -m rag bench [--ingest N] [--chunks N ...] [--queries N] [--json]``.
+
+Prints a table and, with ``--json``, one JSON line. Three parts:
+
+* **ingest**: N PIAF passages as articles through the whole pipeline (read, chunk, embed, Chroma,
+  keyword index) vs the bare embedder on the very same chunk texts in the same run; the ratio says
+  how much the pipeline adds on top of the physical limit (the embedder). Peak RSS is reported.
+* **query**: p50/p95 latency of retrieval and of the full extractive answer over stores of 1k, 10k,
+  100k chunks. The large stores are generated from real text: each chunk joins sentences of two
+  random PIAF passages. Embedding 100k chunks with USE would take about half an hour on 2 cores, so
+  a generated chunk's vector is the normalised mean of the real embeddings of its two source
+  passages (plus a little noise): the index holds realistic, varied vectors, and what is measured is
+  the search, not the embedder. Questions are real PIAF questions.
+* **start-up**: a fresh ``python -m rag ask`` process: imports, model load, store open, first answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.config import Settings
+from rag.datasets import piaf_corpus, piaf_questions
+from rag.embeddings import Embedder, make_embedder
+from rag.engine import Engine
+from rag.models import Article, Chunk
+from rag.text import split_sentences
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def bench_ingest(embedder: Embedder, n: int, tmp: Path) -> dict[str, Any]:
+    """Pipeline vs bare embedder on the same N PIAF passages."""
+    from ingest.chunk import chunk_text
+    from ingest.readers import make_article
+
+    settings = Settings(store=tmp / "ingest")
+    rows = piaf_corpus()[:n]
+    articles = [make_article(r["title"], r["text"], settings, lang="fr", explicit_id=r["id"], source=r["source"])
+                for r in rows]
+    texts = [f"{a.title}\n{c.text}" for a in articles
+             for c in chunk_text(a.id, a.text, settings.chunk_words, settings.chunk_overlap_sentences)]
+    t0 = time.perf_counter()
+    embedder.embed_texts(texts)
+    bare = time.perf_counter() - t0
+    engine = Engine.open(settings, embedder)
+    t0 = time.perf_counter()
+    report = engine.ingestor().ingest(iter(articles))
+    pipeline = time.perf_counter() - t0
+    return {"articles": len(articles), "chunks": len(texts), "embedder_chunks_per_s": len(texts) / bare,
+            "pipeline_chunks_per_s": len(texts) / pipeline, "pipeline_articles_per_s": len(articles) / pipeline,
+            "ratio_to_embedder": bare / pipeline, "added": report.count("added"),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _generated_store(embedder: Embedder, n_chunks: int, tmp: Path, base_vecs: np.ndarray,
+                     passages: list[dict[str, Any]]) -> Engine:
+    settings = Settings(store=tmp / f"q{n_chunks}")
+    engine = Engine.open(settings, embedder)
+    rng = random.Random(n_chunks)
+    sentences = [[p["text"][s:e] for s, e in split_sentences(p["text"])] or [p["text"]] for p in passages]
+    per_article = 5
+    noise = np.random.default_rng(n_chunks)
+    for a in range(n_chunks // per_article):
+        chunks, vecs, parts, pos = [], [], [], 0
+        for i in range(per_article):
+            x, y = rng.randrange(len(passages)), rng.randrange(len(passages))
+            text = " ".join(sentences[x][:2] + sentences[y][-2:])
+            chunks.append(Chunk(f"gen-{a}", i, text, pos, pos + len(text)))
+            parts.append(text)
+            pos += len(text) + 2
+            v = base_vecs[x] + base_vecs[y] + noise.normal(0, 0.02, base_vecs.shape[1])
+            vecs.append(v / np.linalg.norm(v))
+        article = Article(id=f"gen-{a}", title=passages[rng.randrange(len(passages))]["title"],
+                          text="\n\n".join(parts), lang="fr", source="generated", date="2024-01-01")
+        engine.store.put_article(article, chunks, np.asarray(vecs, dtype=np.float32))
+    engine.store.sync_keyword()
+    return engine
+
+
+def bench_query(embedder: Embedder, sizes: list[int], n_queries: int, tmp: Path) -> list[dict[str, Any]]:
+    """Retrieval and answer latency percentiles at each store size."""
+    passages = piaf_corpus()
+    base_vecs = embedder.embed_texts([f"{p['title']}\n{p['text']}" for p in passages])
+    questions = [q["question"] for q in piaf_questions(sample=n_queries, seed=5)]
+    out = []
+    for size in sizes:
+        t0 = time.perf_counter()
+        engine = _generated_store(embedder, size, tmp, base_vecs, passages)
+        build = time.perf_counter() - t0
+        engine.ask(questions[0])  # warm caches once
+        retrieval, answer = [], []
+        for q in questions:
+            t = time.perf_counter()
+            engine.retriever.retrieve(q)
+            retrieval.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            engine.ask(q)
+            answer.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        rebuilt = engine.store.sync_keyword()
+        sync_ms = 1000 * (time.perf_counter() - t)
+        out.append({"chunks": engine.store.count(), "build_s": build, "queries": len(questions),
+                    "retrieval_p50_ms": 1000 * statistics.median(retrieval),
+                    "retrieval_p95_ms": 1000 * _pct(retrieval, 0.95),
+                    "answer_p50_ms": 1000 * statistics.median(answer), "answer_p95_ms": 1000 * _pct(answer, 0.95),
+                    "keyword_sync_when_unchanged_ms": sync_ms, "keyword_rebuilt_per_query": rebuilt})
+    return out
+
+
+def startup_probe(store: str) -> None:
+    """Run in a fresh process by :func:`bench_startup`: time each start-up step, print JSON."""
+    t0 = time.perf_counter()
+    from rag.config import Settings as _Settings
+    from rag.embeddings import make_embedder as _make
+    from rag.engine import Engine as _Engine
+
+    t1 = time.perf_counter()
+    settings = _Settings(store=Path(store))
+    embedder = _make(settings)
+    embedder.embed_query("warm")
+    t2 = time.perf_counter()
+    engine = _Engine.open(settings, embedder)
+    engine.store.sync_keyword()
+    t3 = time.perf_counter()
+    engine.ask("Qui a remporté la bataille ?")
+    t4 = time.perf_counter()
+    print(json.dumps({"imports_s": t1 - t0, "model_load_s": t2 - t1, "store_open_s": t3 - t2,
+                      "first_answer_s": t4 - t3, "total_s": t4 - t0}))
+
+
+def bench_startup(store: Path) -> dict[str, Any]:
+    """Fresh process to first answer, split by what it spends its time on."""
+    code = f"from rag.bench import startup_probe; startup_probe({str(store)!r})"
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    wall = time.perf_counter() - t
+    data: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    data["process_wall_s"] = wall
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m rag bench``."""
+    p = argparse.ArgumentParser(prog="python -m rag bench")
+    p.add_argument("--ingest", type=int, default=300, help="PIAF passages for the ingest bench (0 = skip)")
+    p.add_argument("--chunks", type=int, nargs="*", default=[1000, 10000, 100000])
+    p.add_argument("--queries", type=int, default=100)
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    embedder = make_embedder(Settings())
+    result: dict[str, Any] = {"machine": f"{__import__('os').cpu_count()} cores, python {sys.version.split()[0]}"}
+    with tempfile.TemporaryDirectory(prefix="newsqa-bench-") as tmp:
+        if args.ingest:
+            result["ingest"] = ing = bench_ingest(embedder, args.ingest, Path(tmp))
+            print(f"ingest: {ing['chunks']} chunks  embedder {ing['embedder_chunks_per_s']:.1f} chunks/s  "
+                  f"pipeline {ing['pipeline_chunks_per_s']:.1f} chunks/s ({ing['pipeline_articles_per_s']:.1f} "
+                  f"articles/s)  ratio {ing['ratio_to_embedder']:.2f}  peak RSS {ing['peak_rss_mb']:.0f} MB",
+                  flush=True)
+        if args.chunks:
+            result["query"] = bench_query(embedder, args.chunks, args.queries, Path(tmp))
+            print(f"{'chunks':>7} {'build s':>8} {'retr p50':>9} {'retr p95':>9} {'ans p50':>8} {'ans p95':>8}")
+            for r in result["query"]:
+                print(f"{r['chunks']:7d} {r['build_s']:8.1f} {r['retrieval_p50_ms']:7.1f}ms "
+                      f"{r['retrieval_p95_ms']:7.1f}ms {r['answer_p50_ms']:6.1f}ms {r['answer_p95_ms']:6.1f}ms")
+            result["startup"] = st = bench_startup(Path(tmp) / f"q{args.chunks[-1]}")
+            print("start-up: " + ", ".join(f"{k} {v:.2f}" for k, v in st.items()))
+    if args.json:
+        print(json.dumps(result))
+    return 0
