@@ -67,6 +67,42 @@ def bench_ingest(embedder: Embedder, n: int, tmp: Path) -> dict[str, Any]:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def bench_memory(embedder: Embedder, n: int, tmp: Path) -> dict[str, Any]:
+    """Ingest N generated articles from a JSONL file (streamed); RSS at 10 %, 50 % and 100 %."""
+    from ingest.readers import read_path
+    from rag.datasets import write_jsonl
+
+    passages = piaf_corpus()
+    rng = random.Random(n)
+    def text() -> str:
+        return passages[rng.randrange(len(passages))]["text"]
+
+    path = write_jsonl(tmp / "memory.jsonl", (
+        {"id": f"mem-{i}", "title": passages[rng.randrange(len(passages))]["title"],
+         "text": text() + "\n\n" + text(), "lang": "fr", "source": "generated"} for i in range(n)))
+    engine = Engine.open(Settings(store=tmp / "memory"), embedder)
+    marks: dict[str, float] = {}
+    done = 0
+
+    def progress(_: Any) -> None:
+        nonlocal done
+        done += 1
+        for frac in (0.1, 0.5):
+            if done == int(n * frac):
+                marks[f"rss_mb_at_{int(frac * 100)}pct"] = _rss_mb()
+
+    t0 = time.perf_counter()
+    report = engine.ingestor().ingest(read_path(path, engine.settings), progress)
+    marks["rss_mb_at_100pct"] = _rss_mb()
+    return {"articles": report.count("added"), "chunks": engine.store.count(),
+            "seconds": time.perf_counter() - t0, **marks}
+
+
 def _generated_store(embedder: Embedder, n_chunks: int, tmp: Path, base_vecs: np.ndarray,
                      passages: list[dict[str, Any]]) -> Engine:
     settings = Settings(store=tmp / f"q{n_chunks}")
@@ -160,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ingest", type=int, default=300, help="PIAF passages for the ingest bench (0 = skip)")
     p.add_argument("--chunks", type=int, nargs="*", default=[1000, 10000, 100000])
     p.add_argument("--queries", type=int, default=100)
+    p.add_argument("--memory", type=int, default=0, help="ingest N generated articles, report RSS (0 = skip)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     embedder = make_embedder(Settings())
@@ -171,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"pipeline {ing['pipeline_chunks_per_s']:.1f} chunks/s ({ing['pipeline_articles_per_s']:.1f} "
                   f"articles/s)  ratio {ing['ratio_to_embedder']:.2f}  peak RSS {ing['peak_rss_mb']:.0f} MB",
                   flush=True)
+        if args.memory:
+            result["memory"] = mem = bench_memory(embedder, args.memory, Path(tmp))
+            print("memory: " + ", ".join(f"{k} {v:.1f}" for k, v in mem.items()), flush=True)
         if args.chunks:
             result["query"] = bench_query(embedder, args.chunks, args.queries, Path(tmp))
             print(f"{'chunks':>7} {'build s':>8} {'retr p50':>9} {'retr p95':>9} {'ans p50':>8} {'ans p95':>8}")
