@@ -6,6 +6,7 @@ Run with ``make run`` (or ``streamlit run app.py``).
 from __future__ import annotations
 
 import itertools
+import logging
 from datetime import date
 from typing import Any
 
@@ -173,10 +174,15 @@ def main() -> None:
         opts = sidebar(engine, settings)
         chat(engine, opts)
     except StoreError as exc:
+        get_engine.clear()
         st.error(f"The article store is unavailable: {exc}")
-        if st.button("Retry"):
-            get_engine.clear()
-            st.rerun()
+        st.button("Retry")
+    except Exception as exc:  # store removed, Chroma server down: say so; the next run reconnects
+        logging.getLogger("newsqa.app").exception("store failure")
+        get_engine.clear()
+        st.error(f"The article store is unavailable right now ({type(exc).__name__}). Your conversation is "
+                 "kept; press Retry once the store or the Chroma server is back.")
+        st.button("Retry")
 
 
 main()

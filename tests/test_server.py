@@ -67,5 +67,5 @@ def test_server_down_is_a_clear_error(tmp_path: Path) -> None:
     """Pointing at a port where no server listens gives a store error that names the fix."""
     from rag.store import Store, StoreError
 
-    with pytest.raises(StoreError, match="unreachable|cannot open"):
+    with pytest.raises(StoreError, match=r"unreachable|cannot open"):
         Store(Settings(store=tmp_path, chroma_host="127.0.0.1", chroma_port=9), "x", 3)
