@@ -86,71 +86,81 @@ class Ingestor:
     def ingest(self, items: Iterable[Item], progress: ProgressFn | None = None) -> IngestReport:
         """Store every article of ``items``; failures are recorded, never raised.
 
-        Articles are embedded in groups of about ``embed_batch_size`` chunks (the embedder is the
-        bottleneck and is much faster on big batches), then each article is written on its own,
-        in one add, so batching never makes an article partial.
+        Articles are taken in groups of about ``embed_batch_size`` chunks: one Chroma read tells which
+        are unchanged, the rest are embedded together (the embedder is the bottleneck and is faster on
+        big batches) and written with one delete and one add (see :meth:`Store.put_articles`), so an
+        article is never partial, even after a crash.
         """
         report = IngestReport()
         pending: list[_Pending] = []
 
-        def record(result: ItemResult) -> None:
-            report.results.append(result)
-            if progress:
-                progress(result)
+        def flush() -> None:
+            for result in self._flush(pending):
+                report.results.append(result)
+                if progress:
+                    progress(result)
+            pending.clear()
 
         try:
             for item in items:
                 ready = self._prepare(item)
                 if isinstance(ready, ItemResult):
-                    record(ready)
+                    report.results.append(ready)
+                    if progress:
+                        progress(ready)
                     continue
+                if any(p.article.id == ready.article.id for p in pending):
+                    flush()  # the same id twice: the earlier version is stored first, then replaced
                 pending.append(ready)
                 if sum(len(p.chunks) for p in pending) >= self.settings.embed_batch_size:
-                    for result in self._flush(pending):
-                        record(result)
-                    pending = []
-            for result in self._flush(pending):
-                record(result)
+                    flush()
+            flush()
         finally:
             if report.results:
                 self.store.sync_keyword()
         return report
 
     def _prepare(self, item: Item) -> _Pending | ItemResult:
-        """Check and chunk one item; an ItemResult when nothing needs embedding."""
+        """Chunk one item; an ItemResult when it cannot be stored."""
         if isinstance(item, Failure):
             return ItemResult(id=item.source, title=item.title or item.source, status="failed", reason=item.reason)
-        try:
-            old_hash, _ = self.store.existing_hash(item.id)
-        except Exception as exc:  # a store error fails this article, not the batch
-            return ItemResult(item.id, item.title, "failed", f"{type(exc).__name__}: {exc}")
-        if old_hash == item.content_hash:
-            return ItemResult(item.id, item.title, "unchanged")
         chunks = chunk_text(item.id, item.text, self.settings.chunk_words, self.settings.chunk_overlap_sentences)
         if not chunks:
             return ItemResult(item.id, item.title, "failed", "no text to index after cleaning")
-        return _Pending(item, chunks, "added" if old_hash is None else "updated")
+        return _Pending(item, chunks)
 
-    def _flush(self, pending: list[_Pending]) -> list[ItemResult]:
-        if not pending:
+    def _flush(self, group: list[_Pending]) -> list[ItemResult]:
+        if not group:
             return []
+        try:
+            old = self.store.existing_hashes([p.article.id for p in group])
+        except Exception as exc:  # store unreachable: this group fails, the batch goes on
+            return [ItemResult(p.article.id, p.article.title, "failed", f"{type(exc).__name__}: {exc}") for p in group]
+        results: list[ItemResult] = []
+        todo: list[_Pending] = []
+        for p in group:  # ids are unique within a group (see ingest)
+            before = old[p.article.id][0]
+            if before == p.article.content_hash:
+                results.append(ItemResult(p.article.id, p.article.title, "unchanged"))
+                continue
+            p.status = "added" if before is None else "updated"
+            todo.append(p)
+        if not todo:
+            return results
         # The title is embedded with each chunk: a passage often needs its headline to be found.
-        texts = [f"{p.article.title}\n{c.text}" for p in pending for c in p.chunks]
+        texts = [f"{p.article.title}\n{c.text}" for p in todo for c in p.chunks]
         try:
             vectors = self.embedder.embed_texts(texts)
-        except Exception as exc:
-            return [ItemResult(p.article.id, p.article.title, "failed", f"embedding failed: {exc}") for p in pending]
-        batch, offset = [], 0
-        for p in pending:
-            batch.append((p.article, p.chunks, vectors[offset:offset + len(p.chunks)]))
-            offset += len(p.chunks)
-        try:
+            batch, offset = [], 0
+            for p in todo:
+                batch.append((p.article, p.chunks, vectors[offset:offset + len(p.chunks)]))
+                offset += len(p.chunks)
             self.store.put_articles(batch)
         except Exception as exc:  # the group's single write failed: none of its articles landed
-            log.exception("store write failed")
-            return [ItemResult(p.article.id, p.article.title, "failed", f"{type(exc).__name__}: {exc}")
-                    for p in pending]
-        return [ItemResult(p.article.id, p.article.title, p.status, chunks=len(p.chunks)) for p in pending]
+            log.exception("embedding or store write failed")
+            return results + [ItemResult(p.article.id, p.article.title, "failed", f"{type(exc).__name__}: {exc}")
+                              for p in todo]
+        return results + [ItemResult(p.article.id, p.article.title, p.status, chunks=len(p.chunks)) for p in todo]
 
 
 @dataclass
@@ -159,4 +169,4 @@ class _Pending:
 
     article: Article
     chunks: list[Chunk]
-    status: Status
+    status: Status = "added"

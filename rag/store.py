@@ -168,14 +168,28 @@ class Store:
 
     # --- writes ----------------------------------------------------------------------------------
     def existing_hash(self, article_id: str) -> tuple[str | None, int]:
-        """Content hash of the stored article (None if absent) and its number of chunks."""
-        got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
-        metas = got["metadatas"] or []
-        if not metas:
-            return None, 0
-        hashes = {m.get("content_hash") for m in metas}
-        complete = len(metas) == int(metas[0].get("n_chunks", -1)) and len(hashes) == 1
-        return (str(hashes.pop()) if complete else "partial"), len(metas)
+        """Content hash of the stored article (None if absent, 'partial' if incomplete), chunk count."""
+        return self.existing_hashes([article_id])[article_id]
+
+    def existing_hashes(self, article_ids: list[str]) -> dict[str, tuple[str | None, int]]:
+        """:meth:`existing_hash` for many articles in one Chroma read."""
+        if not article_ids:
+            return {}
+        where = {"article_id": {"$in": list(article_ids)}} if len(article_ids) > 1 else {"article_id": article_ids[0]}
+        got = self.collection.get(where=where, include=["metadatas"])
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for meta in got["metadatas"] or []:
+            groups[str(meta.get("article_id"))].append(meta)
+        out: dict[str, tuple[str | None, int]] = {}
+        for aid in article_ids:
+            metas = groups.get(aid, [])
+            if not metas:
+                out[aid] = (None, 0)
+                continue
+            hashes = {m.get("content_hash") for m in metas}
+            complete = len(metas) == int(metas[0].get("n_chunks", -1)) and len(hashes) == 1
+            out[aid] = (str(hashes.pop()) if complete else "partial", len(metas))
+        return out
 
     def put_article(self, article: Article, chunks: list[Chunk], embeddings: Any) -> None:
         """Replace every chunk of ``article`` with ``chunks`` (one add: all or nothing)."""
