@@ -111,6 +111,7 @@ def _generated_store(embedder: Embedder, n_chunks: int, tmp: Path, base_vecs: np
     sentences = [[p["text"][s:e] for s, e in split_sentences(p["text"])] or [p["text"]] for p in passages]
     per_article = 5
     noise = np.random.default_rng(n_chunks)
+    batch: list[tuple[Article, list[Chunk], np.ndarray]] = []
     for a in range(n_chunks // per_article):
         chunks, vecs, parts, pos = [], [], [], 0
         for i in range(per_article):
@@ -123,7 +124,12 @@ def _generated_store(embedder: Embedder, n_chunks: int, tmp: Path, base_vecs: np
             vecs.append(v / np.linalg.norm(v))
         article = Article(id=f"gen-{a}", title=passages[rng.randrange(len(passages))]["title"],
                           text="\n\n".join(parts), lang="fr", source="generated", date="2024-01-01")
-        engine.store.put_article(article, chunks, np.asarray(vecs, dtype=np.float32))
+        batch.append((article, chunks, np.asarray(vecs, dtype=np.float32)))
+        if len(batch) == 200:
+            engine.store.put_articles(batch)
+            batch = []
+    if batch:
+        engine.store.put_articles(batch)
     engine.store.sync_keyword()
     return engine
 
@@ -160,12 +166,13 @@ def bench_query(embedder: Embedder, sizes: list[int], n_queries: int, tmp: Path)
 
 def startup_probe(store: str) -> None:
     """Run in a fresh process by :func:`bench_startup`: time each start-up step, print JSON."""
-    t0 = time.perf_counter()
+    # Imports (llama-index, chromadb...) happened when this module was imported: bench_startup
+    # reports them as the process wall time minus the steps below.
     from rag.config import Settings as _Settings
     from rag.embeddings import make_embedder as _make
     from rag.engine import Engine as _Engine
 
-    t1 = time.perf_counter()
+    t0 = t1 = time.perf_counter()
     settings = _Settings(store=Path(store))
     embedder = _make(settings)
     embedder.embed_query("warm")
@@ -175,7 +182,7 @@ def startup_probe(store: str) -> None:
     t3 = time.perf_counter()
     engine.ask("Qui a remporté la bataille ?")
     t4 = time.perf_counter()
-    print(json.dumps({"imports_s": t1 - t0, "model_load_s": t2 - t1, "store_open_s": t3 - t2,
+    print(json.dumps({"model_load_s": t2 - t1, "store_open_s": t3 - t2,
                       "first_answer_s": t4 - t3, "total_s": t4 - t0}))
 
 
@@ -187,6 +194,7 @@ def bench_startup(store: Path) -> dict[str, Any]:
     wall = time.perf_counter() - t
     data: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     data["process_wall_s"] = wall
+    data["interpreter_and_imports_s"] = wall - data["total_s"]
     return data
 
 
