@@ -38,7 +38,7 @@ class Engine:
         embedder = embedder or make_embedder(settings)
         store = Store(settings, embedder.key, embedder.dim)
         return cls(settings, embedder, store, Retriever(settings, embedder, store),
-                   ExtractiveAnswerer(settings, embedder))
+                   ExtractiveAnswerer(settings, embedder, store.keyword.has_term))
 
     def ingestor(self) -> Any:
         """An :class:`ingest.pipeline.Ingestor` writing to this engine's store."""

@@ -82,6 +82,11 @@ class KeywordIndex:
         """All chunk ids in the index (for consistency checks)."""
         return list(self._built.ids) if self._built else []
 
+    def has_term(self, term: str) -> bool:
+        """Does stemmed ``term`` occur in any indexed chunk? (False before the first build.)"""
+        built = self._built
+        return bool(built and built.bm25 and term in built.bm25.vocab_dict)
+
     def saved_ids(self, generation: str) -> list[str]:
         """Chunk ids of the index saved on disk for ``generation`` (empty if none or stale)."""
         built = self._read_saved(generation)

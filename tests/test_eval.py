@@ -45,9 +45,10 @@ def _check_fusion_beats_singles(out: dict) -> None:
 def test_piaf_sample_quality(eval_engine: Engine) -> None:
     """French questions over French passages: hybrid beats BM25 and dense, above the measured floor."""
     qs = [Question.from_json(q) for q in piaf_questions(sample=300)]
-    out = evaluate(eval_engine, qs, refusal=False)
-    print(json.dumps(out["modes"]))
+    out = evaluate(eval_engine, qs)
+    print(json.dumps(out["modes"]), out["answered_when_answerable"])
     _check_fusion_beats_singles(out)
+    assert out["answered_when_answerable"] >= 0.93  # measured 0.957
     for key, floor in PIAF_SAMPLE_FLOOR.items():
         assert out[key] >= floor, (key, out[key])
 
@@ -60,8 +61,8 @@ def test_english_over_french_and_refusal(eval_engine: Engine) -> None:
     _check_fusion_beats_singles(out)
     for key, floor in CROSS_FLOOR.items():
         assert out[key] >= floor, (key, out[key])
-    assert out["answered_when_answerable"] >= 0.80
-    assert out["refused_when_unanswerable"] >= 0.2
+    assert out["answered_when_answerable"] >= 0.85
+    assert out["refused_when_unanswerable"] >= 0.45
     kim = next(r for r in out["questions"] if r["id"] == "news-en-kim-china")
     assert kim["rank_hybrid"] == 1 and not kim["refused"]
 

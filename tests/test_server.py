@@ -69,3 +69,48 @@ def test_server_down_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(StoreError, match=r"unreachable|cannot open"):
         Store(Settings(store=tmp_path, chroma_host="127.0.0.1", chroma_port=9), "x", 3)
+
+
+def test_questions_while_a_cli_ingest_runs(server_env: dict[str, str], tmp_path: Path, seed_path: Path,
+                                           wikinews_fr_jsonl: Path, embedder: Embedder) -> None:
+    """Three chat threads ask through the server while another process ingests 100 articles: 0 errors."""
+    import threading
+    import time
+
+    settings = Settings(store=tmp_path / "app", chroma_host="127.0.0.1", chroma_port=int(PORT or 0),
+                        collection=server_env["NEWSQA_COLLECTION"])
+    app = Engine.open(settings, embedder)
+    from ingest.readers import read_path
+
+    assert app.ingestor().ingest(read_path(seed_path, settings)).ok
+    ingest = subprocess.Popen([sys.executable, "-m", "ingest", "--store", str(tmp_path / "job"), "--quiet",
+                               str(wikinews_fr_jsonl)], env=server_env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    errors: list[BaseException] = []
+    wrong: list[str] = []
+    count = [0]
+
+    def chat() -> None:
+        while ingest.poll() is None:
+            try:
+                ans = app.ask("What did Kim say about China?")
+                if ans.refused or "Kim Jong Un a déclaré" not in ans.text:
+                    wrong.append(ans.text)
+                count[0] += 1
+            except BaseException as exc:
+                errors.append(exc)
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=chat) for _ in range(3)]
+    for t in threads:
+        t.start()
+    _, err = ingest.communicate(timeout=600)
+    for t in threads:
+        t.join(timeout=60)
+    elapsed = time.perf_counter() - t0
+    print(f"{count[0]} answers in {elapsed:.1f}s ({count[0] / elapsed:.1f} q/s) during a CLI ingest, server mode")
+    assert ingest.returncode == 0, err
+    assert not errors and not wrong, (errors[:2], wrong[:2])
+    assert count[0] > 5
+    app.store.sync_keyword()
+    assert len(app.store.list_articles()) == 101 and app.store.check().ok
