@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="verify Chroma and the keyword index agree")
     p.add_argument("--repair", action="store_true", help="remove partial articles, rebuild keyword index")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--progress-lines", action="store_true",
+                   help="print one line per finished article to stderr (for logs and supervisors)")
     return p
 
 
@@ -48,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             return _check(settings, args.repair, args.json)
         if not args.inputs:
             build_parser().error("give at least one PATH_OR_URL (or --list / --delete / --check)")
-        return _ingest(settings, args.inputs, args.json, args.quiet)
+        return _ingest(settings, args.inputs, args.json, args.quiet, args.progress_lines)
     except StoreError as exc:
         _emit({"error": str(exc)}, args.json, f"error: {exc}")
         return 2
@@ -66,14 +68,20 @@ def _items(settings: Settings, inputs: list[str]) -> Iterator[Item]:
         yield from read_input(spec, settings)
 
 
-def _ingest(settings: Settings, inputs: list[str], as_json: bool, quiet: bool) -> int:
+def _ingest(settings: Settings, inputs: list[str], as_json: bool, quiet: bool, lines: bool = False) -> int:
     from rag.embeddings import make_embedder
 
     embedder = make_embedder(settings)
     store = Store(settings, embedder.key, embedder.dim)
     bar = tqdm(desc="ingest", unit="article", disable=quiet or not sys.stderr.isatty(), file=sys.stderr)
 
+    done = 0
+
     def progress(result: ItemResult) -> None:
+        nonlocal done
+        done += 1
+        if lines:
+            print(f"progress {done} {result.status} {result.id}", file=sys.stderr, flush=True)
         bar.update(1)
         bar.set_postfix_str(result.status)
         if result.status == "failed" and not as_json:
@@ -90,7 +98,7 @@ def _ingest(settings: Settings, inputs: list[str], as_json: bool, quiet: bool) -
 
 
 def _list(settings: Settings, as_json: bool) -> int:
-    rows = Store(settings, None, None).list_articles()
+    rows = Store(settings, None, None, create=False).list_articles()
     if as_json:
         print(json.dumps({"articles": [{"id": r.id, "title": r.title, "source": r.source, "date": r.date,
                                         "lang": r.lang, "chunks": r.chunks} for r in rows]}, ensure_ascii=False))
@@ -102,7 +110,7 @@ def _list(settings: Settings, as_json: bool) -> int:
 
 
 def _delete(settings: Settings, ids: list[str], as_json: bool) -> int:
-    store = Store(settings, None, None)
+    store = Store(settings, None, None, create=False)
     removed = {aid: store.delete_article(aid) for aid in ids}
     store.sync_keyword()
     missing = [aid for aid, n in removed.items() if n == 0]
@@ -112,13 +120,16 @@ def _delete(settings: Settings, ids: list[str], as_json: bool) -> int:
 
 
 def _check(settings: Settings, repair: bool, as_json: bool) -> int:
-    store = Store(settings, None, None)
+    store = Store(settings, None, None, create=False)
     report = store.repair() if repair else store.check()
     obj = {"ok": report.ok, "articles": report.articles, "chunks": report.chunks,
            "partial_articles": report.partial_articles, "keyword_missing": report.keyword_missing,
-           "keyword_orphans": report.keyword_orphans}
+           "keyword_orphans": report.keyword_orphans, "keyword_stale": report.keyword_stale,
+           "stale_versions": report.stale_versions}
     text = (f"{'consistent' if report.ok else 'INCONSISTENT'}: {report.articles} articles, {report.chunks} "
             f"chunks; partial articles {len(report.partial_articles)}, keyword index missing "
-            f"{report.keyword_missing}, orphans {report.keyword_orphans}")
+            f"{report.keyword_missing}, orphans {report.keyword_orphans}; older versions left by a crash "
+            f"{report.stale_versions}"
+            + ("; keyword index will rebuild on next search" if report.keyword_stale else ""))
     _emit(obj, as_json, text)
     return 0 if report.ok else 1

@@ -3,10 +3,19 @@
 Anything else (``file://``, ``ftp://``, ``javascript:``...) is refused before any I/O, and the final
 URL after redirects must still be http(s). The body is streamed and abandoned as soon as it passes
 ``max_file_bytes``, so a huge or endless response cannot exhaust memory.
+
+A URL typed by a user must not reach the machine's own network (a cloud metadata endpoint, an admin
+page on localhost): every request, the first and each redirect, has its host resolved and is refused
+when any address is loopback, private, link-local, multicast, reserved or unspecified, unless
+``NEWSQA_ALLOW_PRIVATE_URLS=true``. (The check resolves the name just before httpx connects; a DNS
+server that answers differently the second time could still slip through: put an egress proxy in front
+of a deployment that ingests URLs from untrusted users.)
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -25,6 +34,24 @@ def is_url(spec: str) -> bool:
     return (len(scheme) > 1 and "://" in spec) or scheme in {"javascript", "data", "mailto"}
 
 
+def check_host(host: str, port: int | None = None) -> None:
+    """Raise :class:`ReadError` when ``host`` is, or resolves to, a non-public address."""
+    try:
+        infos = socket.getaddrinfo(host, port or 80, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ReadError(f"cannot resolve host {host!r}") from exc
+    for info in infos:
+        addr = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+            addr = addr.ipv4_mapped
+        if (addr.is_loopback or addr.is_private or addr.is_link_local or addr.is_multicast or addr.is_reserved
+                or addr.is_unspecified):
+            raise ReadError(
+                f"refusing to fetch {host} ({addr}): a loopback, private, link-local or multicast address "
+                "(set NEWSQA_ALLOW_PRIVATE_URLS=true to allow)"
+            )
+
+
 def fetch(url: str, settings: Settings) -> tuple[str, bytes, str]:
     """GET ``url`` within the limits; returns (final URL, body, content type) or raises ReadError."""
     if urlsplit(url).scheme.lower() not in {"http", "https"}:
@@ -32,10 +59,16 @@ def fetch(url: str, settings: Settings) -> tuple[str, bytes, str]:
     if not urlsplit(url).hostname:
         raise ReadError("malformed URL (no host)")
     limit = settings.max_file_bytes
+
+    def guard(request: httpx.Request) -> None:  # runs for the first request and every redirect
+        if not settings.allow_private_urls:
+            check_host(request.url.host, request.url.port)
+
     try:
         with httpx.Client(
             follow_redirects=True, max_redirects=settings.url_max_redirects,
             timeout=httpx.Timeout(settings.url_timeout_s), headers={"User-Agent": "newsqa/0.1 (+ingest)"},
+            event_hooks={"request": [guard]},
         ) as client, client.stream("GET", url) as resp:
             if resp.status_code >= 400:
                 raise ReadError(f"HTTP {resp.status_code} {resp.reason_phrase}".strip())

@@ -139,11 +139,13 @@ class Ingestor:
         results: list[ItemResult] = []
         todo: list[_Pending] = []
         for p in group:  # ids are unique within a group (see ingest)
-            before = old[p.article.id][0]
-            if before == p.article.content_hash:
+            state = old[p.article.id]
+            if state.content_hash == p.article.content_hash and state.version is not None:
+                if state.leftovers:  # a crash left an older or partial version: the re-run removes it
+                    self.store.drop_leftovers(p.article.id, state.version)
                 results.append(ItemResult(p.article.id, p.article.title, "unchanged"))
                 continue
-            p.status = "added" if before is None else "updated"
+            p.status = "added" if state.content_hash is None else "updated"
             todo.append(p)
         if not todo:
             return results

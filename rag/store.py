@@ -1,10 +1,14 @@
 """The article store: one Chroma collection (source of truth) plus its derived BM25 index.
 
-Writes go through llama-index's ``ChromaVectorStore`` (TextNodes with their embeddings). An article is
-written as *one* ``collection.add`` of all its chunks, after its old chunks are deleted, so a crash
-leaves it either as before, absent, or fully new, never half stored; re-running the ingest completes
-it. :meth:`Store.check` finds anything else (a chunk set with gaps, a stale keyword index) and
-:meth:`Store.repair` removes it.
+Writes go through llama-index's ``ChromaVectorStore`` (TextNodes with their embeddings). Chunks are
+*versioned*: a write gives every chunk of its batch the same new ``version`` (ids
+``<article>::<version>::<n>``), adds them in one ``collection.add``, and only then deletes the
+articles' older versions. An article's visible version is its newest complete one, so a crash at any
+point leaves each article old or new, never half, and never both to a reader (retrieval hides the
+other version, see :func:`rag.keyword.visible_versions`); re-running the ingest removes what a crash
+left over. The change token is bumped before and after every write so the keyword index can tell it
+is stale even when the writer died in between. :meth:`Store.check` finds anything else (a chunk set
+with gaps, a keyword index that disagrees with Chroma) and :meth:`Store.repair` removes it.
 
 Embedded (``PersistentClient`` on ``settings.store``) or server (``HttpClient``) by settings.
 """
@@ -12,6 +16,7 @@ Embedded (``PersistentClient`` on ``settings.store``) or server (``HttpClient``)
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
@@ -29,7 +34,8 @@ from llama_index.core.vector_stores.types import (
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from rag.config import Settings
-from rag.keyword import KeywordHit, KeywordIndex
+from rag.faults import crash_point
+from rag.keyword import KeywordHit, KeywordIndex, visible_versions
 from rag.models import Article, Chunk, Passage
 
 log = logging.getLogger(__name__)
@@ -59,19 +65,42 @@ class ArticleInfo:
 
 
 @dataclass(frozen=True)
+class StoredState:
+    """What the store holds of one article: its visible version's hash, chunk count, and leftovers."""
+
+    content_hash: str | None  # None: absent (or only incomplete versions)
+    chunks: int
+    version: int | None
+    leftovers: bool  # stale or incomplete versions a crash left behind
+
+
+@dataclass(frozen=True)
 class CheckReport:
-    """Result of a consistency check between Chroma and the keyword index."""
+    """Result of a consistency check between Chroma and the keyword index.
+
+    ``keyword_stale`` means the saved keyword index was built from an older state of the collection:
+    not an inconsistency (the next search rebuilds it, because the change token differs), so the
+    missing/orphan counts are then computed against the index that rebuild produces.
+    ``stale_versions`` counts articles with an older complete version still stored (hidden from search)
+    after a crash between writing a new version and deleting the old; a re-run or ``--repair`` removes them.
+    """
 
     articles: int
     chunks: int
     partial_articles: list[str]
     keyword_missing: int
     keyword_orphans: int
+    keyword_stale: bool = False
+    stale_versions: int = 0
 
     @property
     def ok(self) -> bool:
         """True when every article is complete and the keyword index matches Chroma exactly."""
         return not self.partial_articles and not self.keyword_missing and not self.keyword_orphans
+
+
+class StoreMissing(RuntimeError):
+    """A reading command was pointed at a store that does not exist."""
 
 
 def make_client(settings: Settings) -> Any:
@@ -93,13 +122,33 @@ def make_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.store / "chroma"), settings=chroma_settings)
 
 
+def store_exists(settings: Settings) -> bool:
+    """Does the configured store exist? (A reading command must not create an empty one by a typo.)"""
+    if settings.server_mode:
+        try:
+            make_client(settings).get_collection(settings.collection, embedding_function=None)
+        except StoreError:
+            raise
+        except Exception:
+            return False
+        return True
+    return (settings.store / "chroma" / "chroma.sqlite3").exists()
+
+
 class Store:
     """Chroma collection + keyword index for one embedder."""
 
     def __init__(self, settings: Settings, embedder_key: str | None, dim: int | None,
-                 client: Any | None = None) -> None:
-        """Open (or create) the collection. ``embedder_key=None`` opens it for listing/deleting only."""
+                 client: Any | None = None, create: bool = True) -> None:
+        """Open (or create) the collection. ``embedder_key=None`` opens it for listing/deleting only.
+
+        ``create=False`` is for reading commands: a missing store is a :class:`StoreError` naming the
+        path, instead of a new empty store at a mistyped path.
+        """
         self.settings = settings
+        if not create and not store_exists(settings):
+            raise StoreError(f"no store at {self.where_for(settings)}: check --store / NEWSQA_STORE "
+                             "(ingest an article to create one)")
         self.client = client or make_client(settings)
         try:
             self.collection = self.client.get_or_create_collection(
@@ -128,7 +177,7 @@ class Store:
         keyword_dir = settings.store / "keyword" / settings.collection
         if settings.server_mode:
             keyword_dir = settings.store / "keyword" / f"{settings.chroma_host}_{settings.chroma_port}"
-        self.keyword = KeywordIndex(keyword_dir)
+        self.keyword = KeywordIndex(keyword_dir, settings.crash_at)
 
     @property
     def where(self) -> str:
@@ -144,9 +193,13 @@ class Store:
 
     # --- generation token (see rag.keyword) ---------------------------------------------------
     def generation(self) -> str:
-        """The collection's current change token, read fresh from Chroma."""
+        """The collection's state key, read fresh from Chroma: change token and chunk count.
+
+        The count makes a keyword index built between a writer's first token and its chunk writes
+        stale, even if that writer was killed before writing its closing token.
+        """
         col = self.client.get_collection(self.settings.collection, embedding_function=None)
-        return str((col.metadata or {}).get("generation", "empty"))
+        return f"{(col.metadata or {}).get('generation', 'empty')}/{col.count()}"
 
     def _bump(self) -> None:
         self.collection.modify(
@@ -157,60 +210,74 @@ class Store:
         """Bring the keyword index in step with Chroma; True if it was rebuilt."""
         return self.keyword.sync(self.generation(), self._pages)
 
-    def _pages(self) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
+    def _pages(self, include: list[str] | None = None) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
+        include = include or ["documents", "metadatas"]
         offset = 0
         while True:
-            got = self.collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            got = self.collection.get(include=include, limit=_PAGE, offset=offset)
             if not got["ids"]:
                 return
-            yield got["ids"], got["documents"], got["metadatas"]
+            yield got["ids"], got.get("documents") or [], got["metadatas"]
             offset += len(got["ids"])
 
     # --- writes ----------------------------------------------------------------------------------
-    def existing_hash(self, article_id: str) -> tuple[str | None, int]:
-        """Content hash of the stored article (None if absent, 'partial' if incomplete), chunk count."""
+    def existing_hash(self, article_id: str) -> StoredState:
+        """What the store holds of one article (see :class:`StoredState`)."""
         return self.existing_hashes([article_id])[article_id]
 
-    def existing_hashes(self, article_ids: list[str]) -> dict[str, tuple[str | None, int]]:
+    def existing_hashes(self, article_ids: list[str]) -> dict[str, StoredState]:
         """:meth:`existing_hash` for many articles in one Chroma read."""
         if not article_ids:
             return {}
-        where = {"article_id": {"$in": list(article_ids)}} if len(article_ids) > 1 else {"article_id": article_ids[0]}
-        got = self.collection.get(where=where, include=["metadatas"])
-        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for meta in got["metadatas"] or []:
-            groups[str(meta.get("article_id"))].append(meta)
-        out: dict[str, tuple[str | None, int]] = {}
+        got = self.collection.get(where=_ids_where(article_ids), include=["metadatas"])
+        metas = [m for m in got["metadatas"] or [] if m]
+        visible, partial = visible_versions(metas)
+        per: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for meta in metas:
+            per[str(meta.get("article_id"))].append(meta)
+        out: dict[str, StoredState] = {}
         for aid in article_ids:
-            metas = groups.get(aid, [])
-            if not metas:
-                out[aid] = (None, 0)
-                continue
-            hashes = {m.get("content_hash") for m in metas}
-            complete = len(metas) == int(metas[0].get("n_chunks", -1)) and len(hashes) == 1
-            out[aid] = (str(hashes.pop()) if complete else "partial", len(metas))
+            version = visible.get(aid)
+            shown = [m for m in per.get(aid, []) if int(m.get("version") or 0) == version]
+            out[aid] = StoredState(
+                content_hash=str(shown[0].get("content_hash")) if shown else None, chunks=len(shown),
+                version=version, leftovers=aid in partial or len(per.get(aid, [])) > len(shown),
+            )
         return out
 
     def put_article(self, article: Article, chunks: list[Chunk], embeddings: Any) -> None:
-        """Replace every chunk of ``article`` with ``chunks`` (one add: all or nothing)."""
+        """Write a new version of ``article`` (see :meth:`put_articles`)."""
         self.put_articles([(article, chunks, embeddings)])
 
     def put_articles(self, batch: list[tuple[Article, list[Chunk], Any]]) -> None:
-        """Replace the chunks of several articles: one delete of their old chunks, then one add.
+        """Write a new version of several articles: token, one add, delete older versions, token.
 
-        The add is a single Chroma write, so after a crash each article of the batch is either
-        absent (re-running the ingest adds it) or complete; never partial. One write per batch instead
-        of per article is what keeps the pipeline close to the embedder's speed.
+        The add is a single Chroma write of every chunk of the batch under one new version number, and
+        older versions are deleted only after it, so an update that fails or is killed leaves the old
+        version; one write per batch instead of per article keeps the pipeline close to the embedder's
+        speed. Crash points (rag/faults.py) sit between the steps.
         """
+        version = time.time_ns()
         nodes: list[BaseNode] = [
-            self._node(article, c, len(chunks), [float(x) for x in emb])
+            self._node(article, c, len(chunks), [float(x) for x in emb], version)
             for article, chunks, embeddings in batch
             for c, emb in zip(chunks, embeddings, strict=True)
         ]
         ids = [article.id for article, _, _ in batch]
-        self.collection.delete(where={"article_id": {"$in": ids}} if len(ids) > 1 else {"article_id": ids[0]})
+        self._bump()
+        crash_point("before_add", self.settings.crash_at)
         if nodes:
             self.vectors.add(nodes)
+        crash_point("after_add", self.settings.crash_at)
+        self.collection.delete(where={"$and": [_ids_where(ids), {"version": {"$ne": version}}]})
+        crash_point("after_delete", self.settings.crash_at)
+        self._bump()
+        crash_point("after_bump", self.settings.crash_at)
+
+    def drop_leftovers(self, article_id: str, keep_version: int) -> None:
+        """Delete every version of an article but ``keep_version`` (what a crash left behind)."""
+        self._bump()
+        self.collection.delete(where={"$and": [{"article_id": article_id}, {"version": {"$ne": keep_version}}]})
         self._bump()
 
     def delete_article(self, article_id: str) -> int:
@@ -218,15 +285,16 @@ class Store:
         got = self.collection.get(where={"article_id": article_id}, include=[])
         if not got["ids"]:
             return 0
+        self._bump()
         self.collection.delete(ids=got["ids"])
         self._bump()
         return len(got["ids"])
 
     @staticmethod
-    def _node(article: Article, chunk: Chunk, n_chunks: int, embedding: list[float]) -> TextNode:
+    def _node(article: Article, chunk: Chunk, n_chunks: int, embedding: list[float], version: int) -> TextNode:
         date_num = int(article.date.replace("-", "")[:8]) if article.date else 0
         node = TextNode(
-            id_=chunk.id,
+            id_=f"{article.id}::{version}::{chunk.index}",
             text=chunk.text,
             embedding=embedding,
             metadata={
@@ -242,6 +310,7 @@ class Store:
                 "start": chunk.start,
                 "end": chunk.end,
                 "content_hash": article.content_hash,
+                "version": version,
             },
         )
         node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=article.id)
@@ -253,23 +322,23 @@ class Store:
         return int(self.collection.count())
 
     def list_articles(self) -> list[ArticleInfo]:
-        """Every article in the store with its chunk count, sorted by date (newest first) then title."""
+        """Every article (visible version) with its chunk count, sorted by date (newest first) then title."""
+        metas: list[dict[str, Any]] = []
+        for _ids, _docs, page in self._pages(include=["metadatas"]):
+            metas.extend(m for m in page if m)
+        visible, _partial = visible_versions(metas)
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        offset = 0
-        while True:
-            got = self.collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
-            if not got["ids"]:
-                break
-            for meta in got["metadatas"]:
-                groups[str(meta.get("article_id"))].append(meta)
-            offset += len(got["ids"])
+        for meta in metas:
+            aid = str(meta.get("article_id"))
+            if visible.get(aid) == int(meta.get("version") or 0):
+                groups[aid].append(meta)
         rows = []
-        for aid, metas in groups.items():
-            m = metas[0]
+        for aid, ms in groups.items():
+            m = ms[0]
             rows.append(ArticleInfo(
                 id=aid, title=str(m.get("title", "")), source=m.get("source") or None,
                 date=m.get("date") or None, lang=str(m.get("lang", "und")), url=m.get("url") or None,
-                chunks=len(metas), content_hash=str(m.get("content_hash", "")),
+                chunks=len(ms), content_hash=str(m.get("content_hash", "")),
             ))
         rows.sort(key=lambda r: (r.date or "", r.title), reverse=True)
         return rows
@@ -277,12 +346,18 @@ class Store:
     def dense_search(self, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[Passage]:
         """Nearest chunks by cosine similarity, through llama-index's Chroma vector store."""
         # Chroma returns fewer results when k exceeds the collection size: no count() round trip per query.
-        query = VectorStoreQuery(query_embedding=vector, similarity_top_k=k, filters=_filters(where))
+        # Versions a crash left behind are hidden (the keyword index knows them); ask for a few more to fill k.
+        self.sync_keyword()
+        hidden = self.keyword.hidden
+        query = VectorStoreQuery(query_embedding=vector, similarity_top_k=k + min(len(hidden), k),
+                                 filters=_filters(where))
         result = self.vectors.query(query)
         out = []
         for node, sim in zip(result.nodes or [], result.similarities or [], strict=False):
-            out.append(Passage.from_meta(node.node_id, node.get_content(), node.metadata, dense=float(sim)))
-        return out
+            # No metadata: deleted by another process after this one's HNSW index was loaded (embedded mode).
+            if node.node_id not in hidden and "article_id" in (node.metadata or {}):
+                out.append(Passage.from_meta(node.node_id, node.get_content(), node.metadata, dense=float(sim)))
+        return out[:k]
 
     def keyword_search(self, question: str, k: int, where: dict[str, Any] | None = None) -> list[KeywordHit]:
         """BM25 hits, after making sure the keyword index matches the collection."""
@@ -300,34 +375,63 @@ class Store:
     def article_chunks(self, article_id: str) -> list[Passage]:
         """All chunks of one article in order (for showing context around a citation)."""
         got = self.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
+        visible, _ = visible_versions([m for m in got["metadatas"] or [] if m])
         ps = [Passage.from_meta(c, d, m) for c, d, m in zip(got["ids"], got["documents"], got["metadatas"],
-                                                           strict=True)]
+                                                           strict=True)
+              if visible.get(article_id) == int(m.get("version") or 0)]
         return sorted(ps, key=lambda p: p.start)
 
     # --- consistency -----------------------------------------------------------------------------
     def check(self) -> CheckReport:
-        """Compare Chroma with itself (complete chunk sets) and with the keyword index."""
-        per_article: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        ids: set[str] = set()
-        for page_ids, _docs, metas in self._pages():
-            ids.update(page_ids)
-            for meta in metas:
-                per_article[str(meta.get("article_id"))].append(meta)
-        partial = sorted(
-            aid for aid, metas in per_article.items()
-            if len(metas) != int(metas[0].get("n_chunks", -1)) or len({m.get("content_hash") for m in metas}) > 1
-        )
-        kw = set(self.keyword.saved_ids(self.generation()))  # what is on disk, not this process's copy
-        return CheckReport(len(per_article), len(ids), partial, len(ids - kw), len(kw - ids))
+        """Compare Chroma with itself (complete chunk sets) and with the keyword index on disk.
+
+        Reads the saved index, not this process's copy, because that is what the next process loads.
+        When the saved index is for an older state, the next search rebuilds it: the comparison is then
+        made against that rebuild's view (visible versions), which is what searches will see.
+        """
+        all_ids: set[str] = set()
+        metas: list[dict[str, Any]] = []
+        id_of: list[str] = []
+        for page_ids, _docs, page in self._pages(include=["metadatas"]):
+            all_ids.update(page_ids)
+            id_of.extend(page_ids)
+            metas.extend(m or {} for m in page)
+        visible, partial = visible_versions(metas)
+        shown = {cid for cid, m in zip(id_of, metas, strict=True)
+                 if visible.get(str(m.get("article_id"))) == int(m.get("version") or 0)}
+        stale_articles = {str(m.get("article_id")) for cid, m in zip(id_of, metas, strict=True)
+                          if cid not in shown and str(m.get("article_id")) not in partial}
+        saved = self.keyword.saved_state(self.generation())
+        kw_stale = saved is None
+        indexed, hidden = (set(saved[0]), set(saved[1])) if saved else (shown, all_ids - shown)
+        missing = len(shown - indexed)
+        orphans = len(indexed - shown) + len(hidden - (all_ids - shown))
+        return CheckReport(len(visible), len(all_ids), sorted(partial), missing, orphans, kw_stale,
+                           len(stale_articles))
 
     def repair(self) -> CheckReport:
-        """Delete partial articles, rebuild the keyword index from Chroma; returns the new report."""
-        report = self.check()
-        for aid in report.partial_articles:
-            self.collection.delete(where={"article_id": aid})
+        """Delete partial and stale versions, rebuild the keyword index from Chroma; returns the new report."""
+        metas: list[dict[str, Any]] = []
+        for _ids, _docs, page in self._pages(include=["metadatas"]):
+            metas.extend(m or {} for m in page)
+        visible, _partial = visible_versions(metas)
+        versions: dict[str, set[int]] = defaultdict(set)
+        for m in metas:
+            versions[str(m.get("article_id"))].add(int(m.get("version") or 0))
+        for aid, held in sorted(versions.items()):
+            if aid not in visible:
+                self.collection.delete(where={"article_id": aid})
+            elif held != {visible[aid]}:
+                self.collection.delete(where={"$and": [{"article_id": aid}, {"version": {"$ne": visible[aid]}}]})
         self._bump()
+        self.keyword.invalidate()
         self.sync_keyword()
         return self.check()
+
+
+def _ids_where(article_ids: list[str]) -> dict[str, Any]:
+    """A Chroma ``where`` matching the chunks of these articles."""
+    return {"article_id": {"$in": list(article_ids)}} if len(article_ids) > 1 else {"article_id": article_ids[0]}
 
 
 def _filters(where: dict[str, Any] | None) -> MetadataFilters | None:

@@ -14,6 +14,9 @@ from rag.engine import Engine
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The tests' HTTP servers listen on 127.0.0.1, which URL ingestion refuses by default (tests/test_safety.py
+# checks that refusal with the setting off).
+os.environ["NEWSQA_ALLOW_PRIVATE_URLS"] = "true"
 
 if not SEED.exists():  # the data beside the project is part of the test contract
     raise RuntimeError(f"shared data not found at {SHARED}; set NEWSQA_SHARED")

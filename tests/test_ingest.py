@@ -59,18 +59,24 @@ def test_reingest_unchanged_adds_nothing(engine: Engine, seed_path: Path) -> Non
     assert engine.store.count() == before
 
 
+def _jsonl(path: Path, **row: str) -> Path:
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
 def test_changed_article_replaces_all_old_chunks(engine: Engine, seed_path: Path, tmp_path: Path) -> None:
     """A changed article (same id, new text) leaves no orphan chunk in Chroma or in the keyword index."""
-    _ingest(engine, seed_path)
+    from ingest.readers import article_from_plain
+
+    seed = article_from_plain(seed_path.read_text(encoding="utf-8"), engine.settings)
+    _ingest(engine, _jsonl(tmp_path / "v1.jsonl", id="seed", title=seed.title, text=seed.text))
     [old] = engine.store.list_articles()
-    changed = tmp_path / "seed.txt"
-    raw = seed_path.read_text(encoding="utf-8")
-    cut = raw.index("La Corée du Nord s'est également")
-    changed.write_text(raw[:cut] + "Un paragraphe entièrement nouveau sur les zèbres pacifiques.\n", encoding="utf-8")
-    report = _ingest(engine, changed)
+    cut = seed.text.index("La Corée du Nord s'est également")
+    changed = seed.text[:cut] + "Un paragraphe entièrement nouveau sur les zèbres pacifiques."
+    report = _ingest(engine, _jsonl(tmp_path / "v2.jsonl", id="seed", title=seed.title, text=changed))
     assert report.to_json()["updated"] == 1
     [new] = engine.store.list_articles()
-    assert new.id == old.id and new.content_hash != old.content_hash
+    assert new.id == old.id == "seed" and new.content_hash != old.content_hash
     texts = " ".join(p.text for p in engine.store.article_chunks(new.id))
     assert "zèbres" in texts and "Poutine" not in texts
     assert all("Poutine" not in p.text for p in engine.retriever.retrieve("Poutine", k=5, mode="keyword"))
