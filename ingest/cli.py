@@ -1,7 +1,7 @@
 """Command line: ``python -m ingest [--store DIR] [--json] PATH_OR_URL...``.
 
-Also ``--list``, ``--delete ID``, ``--check`` and ``--repair``. With ``--json`` the last line printed
-is one JSON object (see the README). Exit status: 0 when everything succeeded, 1 when any input
+Also ``--list``, ``--show ID``, ``--export FILE``, ``--delete ID``, ``--check`` and ``--repair``. With
+``--json`` the last line printed is one JSON object (see the README). Exit status: 0 when everything succeeded, 1 when any input
 failed, 2 for usage or store errors.
 """
 
@@ -12,12 +12,14 @@ import itertools
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 from tqdm import tqdm
 
 from ingest.pipeline import Ingestor, ItemResult
 from ingest.readers import Item, read_input
 from rag.config import Settings, load_settings
+from rag.models import Article
 from rag.store import Store, StoreError
 
 
@@ -29,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     p.add_argument("--list", action="store_true", help="list the articles in the store")
     p.add_argument("--delete", metavar="ID", action="append", default=[], help="delete an article by id")
+    p.add_argument("--show", metavar="ID", help="print one stored article: metadata and its cleaned text")
+    p.add_argument("--export", metavar="FILE.jsonl",
+                   help="write every stored article as ingest JSONL (re-ingesting it reproduces the corpus)")
     p.add_argument("--check", action="store_true", help="verify Chroma and the keyword index agree")
     p.add_argument("--repair", action="store_true", help="remove partial articles, rebuild keyword index")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -46,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
             return _list(settings, args.json)
         if args.delete:
             return _delete(settings, args.delete, args.json)
+        if args.show:
+            return _show(settings, args.show, args.json)
+        if args.export:
+            return _export(settings, args.export, args.json)
         if args.check or args.repair:
             return _check(settings, args.repair, args.json)
         if not args.inputs:
@@ -106,6 +115,37 @@ def _list(settings: Settings, as_json: bool) -> int:
     for r in rows:
         print(f"{r.date or '----------':10}  {r.lang:3} {r.chunks:3}  {r.title[:60]:60}  {r.id}")
     print(f"{len(rows)} articles")
+    return 0
+
+
+def _record(article: Article) -> dict[str, object]:
+    """An article as one ingest JSONL record (explicit id, so re-ingesting keeps every id)."""
+    return {"id": article.id, "title": article.title, "text": article.text, "url": article.url,
+            "date": article.date, "source": article.source, "lang": article.lang, "author": article.author}
+
+
+def _show(settings: Settings, article_id: str, as_json: bool) -> int:
+    article = Store(settings, None, None, create=False).get_article(article_id)
+    if article is None:
+        _emit({"error": f"not found: {article_id}"}, as_json, f"not found: {article_id}")
+        return 1
+    rec = _record(article)
+    text = "\n".join(f"{k}: {v}" for k, v in rec.items() if k != "text" and v) + "\n\n" + article.text
+    _emit(rec, as_json, text)
+    return 0
+
+
+def _export(settings: Settings, target: str, as_json: bool) -> int:
+    store = Store(settings, None, None, create=False)
+    path = Path(target)
+    tmp = path.with_name(path.name + ".part")
+    n = 0
+    with tmp.open("w", encoding="utf-8") as fh:  # written aside, then renamed: no half file under the name
+        for article in store.iter_articles():
+            fh.write(json.dumps(_record(article), ensure_ascii=False) + "\n")
+            n += 1
+    tmp.replace(path)
+    _emit({"exported": n, "file": str(path)}, as_json, f"exported {n} articles to {path}")
     return 0
 
 

@@ -15,6 +15,7 @@ of a deployment that ingests URLs from untrusted users.)
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 import socket
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -103,6 +104,6 @@ def read_url(url: str, settings: Settings) -> Iterator[Item]:
             article = article_from_html(text, settings, url=final_url)
         else:
             article = article_from_plain(text, settings, markdown=ctype == "text/markdown", url=final_url)
-        yield article
+        yield replace(article, origin=url)
     except ReadError as exc:
         yield Failure(url, str(exc))

@@ -32,12 +32,20 @@ class ItemResult:
     status: Status
     reason: str | None = None
     chunks: int = 0
+    input: str = ""  # the path, URL or "path:line" it came from, to match results to inputs
+    missing: tuple[str, ...] = ()  # metadata the reader could not find
+
+    @classmethod
+    def of(cls, article: Article, status: Status, reason: str | None = None, chunks: int = 0) -> ItemResult:
+        """The result for ``article``, carrying its input and missing metadata."""
+        return cls(article.id, article.title, status, reason, chunks, article.origin, article.missing)
 
     def to_json(self) -> dict[str, Any]:
         """JSON shape used by ``python -m ingest --json``."""
         data = asdict(self)
         if data["reason"] is None:
             del data["reason"]
+        data["missing"] = list(self.missing)
         return data
 
 
@@ -123,10 +131,11 @@ class Ingestor:
     def _prepare(self, item: Item) -> _Pending | ItemResult:
         """Chunk one item; an ItemResult when it cannot be stored."""
         if isinstance(item, Failure):
-            return ItemResult(id=item.source, title=item.title or item.source, status="failed", reason=item.reason)
+            return ItemResult(id=item.source, title=item.title or item.source, status="failed", reason=item.reason,
+                              input=item.source)
         chunks = chunk_text(item.id, item.text, self.settings.chunk_words, self.settings.chunk_overlap_sentences)
         if not chunks:
-            return ItemResult(item.id, item.title, "failed", "no text to index after cleaning")
+            return ItemResult.of(item, "failed", "no text to index after cleaning")
         return _Pending(item, chunks)
 
     def _flush(self, group: list[_Pending]) -> list[ItemResult]:
@@ -135,7 +144,7 @@ class Ingestor:
         try:
             old = self.store.existing_hashes([p.article.id for p in group])
         except Exception as exc:  # store unreachable: this group fails, the batch goes on
-            return [ItemResult(p.article.id, p.article.title, "failed", f"{type(exc).__name__}: {exc}") for p in group]
+            return [ItemResult.of(p.article, "failed", f"{type(exc).__name__}: {exc}") for p in group]
         results: list[ItemResult] = []
         todo: list[_Pending] = []
         for p in group:  # ids are unique within a group (see ingest)
@@ -143,7 +152,7 @@ class Ingestor:
             if state.content_hash == p.article.content_hash and state.version is not None:
                 if state.leftovers:  # a crash left an older or partial version: the re-run removes it
                     self.store.drop_leftovers(p.article.id, state.version)
-                results.append(ItemResult(p.article.id, p.article.title, "unchanged"))
+                results.append(ItemResult.of(p.article, "unchanged"))
                 continue
             p.status = "added" if state.content_hash is None else "updated"
             todo.append(p)
@@ -160,9 +169,8 @@ class Ingestor:
             self.store.put_articles(batch)
         except Exception as exc:  # the group's single write failed: none of its articles landed
             log.exception("embedding or store write failed")
-            return results + [ItemResult(p.article.id, p.article.title, "failed", f"{type(exc).__name__}: {exc}")
-                              for p in todo]
-        return results + [ItemResult(p.article.id, p.article.title, p.status, chunks=len(p.chunks)) for p in todo]
+            return results + [ItemResult.of(p.article, "failed", f"{type(exc).__name__}: {exc}") for p in todo]
+        return results + [ItemResult.of(p.article, p.status, chunks=len(p.chunks)) for p in todo]
 
 
 @dataclass

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -178,6 +178,7 @@ class JsonlRecord(BaseModel):
     date: str | None = None
     lang: str | None = None
     source: str | None = None
+    author: str | None = None
 
     @field_validator("title", "text")
     @classmethod
@@ -200,8 +201,9 @@ def read_jsonl_lines(lines: Iterator[bytes], name: str, settings: Settings) -> I
             if not isinstance(obj, dict):
                 raise ReadError("line is not a JSON object")
             rec = JsonlRecord.model_validate(obj)
-            yield make_article(rec.title, rec.text, settings, url=rec.url, date=rec.date, lang=rec.lang,
-                               source=rec.source, explicit_id=rec.id)
+            article = make_article(rec.title, rec.text, settings, url=rec.url, date=rec.date, lang=rec.lang,
+                                   source=rec.source, author=rec.author, explicit_id=rec.id)
+            yield replace(article, origin=where)
         except json.JSONDecodeError as exc:
             yield Failure(where, f"malformed JSON ({exc.msg} at column {exc.colno})")
         except ValidationError as exc:
@@ -229,9 +231,9 @@ def read_bytes(data: bytes, name: str, settings: Settings) -> Iterator[Item]:
             return
         text = decode_text(data, name)
         if suffix in HTML_SUFFIXES:
-            yield article_from_html(text, settings)
+            yield replace(article_from_html(text, settings), origin=name)
         else:
-            yield article_from_plain(text, settings, markdown=suffix != ".txt")
+            yield replace(article_from_plain(text, settings, markdown=suffix != ".txt"), origin=name)
     except ReadError as exc:
         yield Failure(name, str(exc))
 
@@ -284,6 +286,7 @@ def read_pasted(title: str, text: str, settings: Settings, url: str | None = Non
             raise ReadError(f"text too large (limit {settings.max_file_bytes:,} bytes)")
         if not text.strip():
             raise ReadError("empty text")
-        yield article_from_plain(text, settings, title=title or None, source=source, url=url)
+        article = article_from_plain(text, settings, title=title or None, source=source, url=url)
+        yield replace(article, origin=f"pasted: {title or article.title}"[:200])
     except ReadError as exc:
         yield Failure(title or "pasted text", str(exc))

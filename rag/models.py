@@ -22,6 +22,8 @@ class Article:
     lang: str = "und"
     source: str | None = None  # outlet / site name
     author: str | None = None
+    origin: str = ""  # the input it came from (path, "path:line" of a JSONL batch, URL); not part of the hash
+    missing: tuple[str, ...] = ()  # metadata the reader could not find (e.g. "date", "url")
 
     @property
     def content_hash(self) -> str:

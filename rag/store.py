@@ -263,6 +263,8 @@ class Store:
             for article, chunks, embeddings in batch
             for c, emb in zip(chunks, embeddings, strict=True)
         ]
+        for (article, chunks, _emb), group in zip(batch, _split(nodes, [len(c) for _, c, _ in batch]), strict=True):
+            _record_gaps(article.text, chunks, group)
         ids = [article.id for article, _, _ in batch]
         self._bump()
         crash_point("before_add", self.settings.crash_at)
@@ -311,6 +313,7 @@ class Store:
                 "end": chunk.end,
                 "content_hash": article.content_hash,
                 "version": version,
+                "author": article.author or "",
             },
         )
         node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=article.id)
@@ -372,6 +375,18 @@ class Store:
         return {cid: Passage.from_meta(cid, doc, meta)
                 for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
 
+    def get_article(self, article_id: str) -> Article | None:
+        """The visible version of one stored article, its text rebuilt exactly from its chunks."""
+        got = self.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
+        return _rebuild_article(list(zip(got["documents"] or [], got["metadatas"] or [], strict=True)))
+
+    def iter_articles(self) -> Iterator[Article]:
+        """Every stored article (visible version), in id order, one Chroma read per article."""
+        for info in sorted(self.list_articles(), key=lambda r: r.id):
+            article = self.get_article(info.id)
+            if article is not None:
+                yield article
+
     def article_chunks(self, article_id: str) -> list[Passage]:
         """All chunks of one article in order (for showing context around a citation)."""
         got = self.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
@@ -427,6 +442,48 @@ class Store:
         self.keyword.invalidate()
         self.sync_keyword()
         return self.check()
+
+
+def _split(items: list[BaseNode], sizes: list[int]) -> Iterator[list[BaseNode]]:
+    start = 0
+    for n in sizes:
+        yield items[start:start + n]
+        start += n
+
+
+def _record_gaps(text: str, chunks: list[Chunk], nodes: list[BaseNode]) -> None:
+    """Store on each chunk the text between the previous chunk and it (and after the last one).
+
+    Chunks cover whole sentences, not the whitespace between paragraphs; with these gaps the article's
+    cleaned text is rebuilt exactly from its chunks (``ingest --show``/``--export``), with no second copy.
+    """
+    covered = 0
+    for chunk, node in zip(chunks, nodes, strict=True):
+        node.metadata["gap"] = text[covered:chunk.start] if chunk.start > covered else ""
+        covered = max(covered, chunk.end)
+    if nodes:
+        nodes[-1].metadata["tail"] = text[covered:]
+
+
+def _rebuild_article(rows: list[tuple[str, dict[str, Any]]]) -> Article | None:
+    """The article of the visible version among ``rows`` (document, metadata), or None."""
+    metas = [m for _, m in rows if m]
+    visible, _ = visible_versions(metas)
+    if not visible:
+        return None
+    [(aid, version)] = visible.items()
+    mine = sorted(((d, m) for d, m in rows if m and int(m.get("version") or 0) == version),
+                  key=lambda r: int(r[1].get("chunk_index", 0)))
+    text = ""
+    for doc, meta in mine:
+        text += str(meta.get("gap") or "")
+        start = int(meta.get("start", 0))
+        text = text[:start] + doc  # overlapping sentences are the same characters
+    text += str(mine[-1][1].get("tail") or "")
+    m = mine[0][1]
+    return Article(id=aid, title=str(m.get("title", "")), text=text, url=m.get("url") or None,
+                   date=m.get("date") or None, lang=str(m.get("lang") or "und"), source=m.get("source") or None,
+                   author=m.get("author") or None)
 
 
 def _ids_where(article_ids: list[str]) -> dict[str, Any]:
