@@ -1,8 +1,8 @@
 """Command line: ``python -m ingest [--store DIR] [--json] PATH_OR_URL...``.
 
 Also ``--list``, ``--show ID``, ``--export FILE``, ``--delete ID``, ``--check`` and ``--repair``. With
-``--json`` the last line printed is one JSON object (see the README). Exit status: 0 when everything succeeded, 1 when any input
-failed, 2 for usage or store errors.
+``--json`` the last line printed is one JSON object (see the README). Exit status: 0 when everything
+succeeded, 1 when any input failed, 2 for usage or store errors.
 """
 
 from __future__ import annotations

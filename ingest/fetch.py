@@ -15,9 +15,9 @@ of a deployment that ingests URLs from untrusted users.)
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import replace
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import httpx
