@@ -145,27 +145,23 @@ def article_from_plain(raw: str, settings: Settings, *, markdown: bool = False, 
 
 
 def article_from_html(html: str, settings: Settings, url: str | None = None) -> Article:
-    """HTML through trafilatura: main text, title, date, author, site name, canonical URL."""
-    import trafilatura
+    """HTML: body and metadata by :func:`ingest.extract.extract_html` (see its docstring for how and why).
+
+    The canonical URL becomes the id only when it is on the fetched URL's site (see the module docstring);
+    what metadata could not be found is listed in the result (``missing``).
+    """
+    from ingest.extract import ExtractionError, extract_html
 
     try:
-        doc = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, include_tables=False,
-            favor_precision=True, deduplicate=True,
-        )
-    except Exception as exc:  # lxml recursion limits, malformed documents
-        raise ReadError(f"unparseable HTML ({type(exc).__name__})") from exc
-    if doc is None:
-        raise ReadError("no article text found in the HTML page")
-    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
-    text = paragraphs_from_lines(data.get("text") or "")
+        page = extract_html(html, url)
+    except ExtractionError as exc:
+        raise ReadError(str(exc)) from exc
+    text = paragraphs_from_lines(page.text)
     if len(text) < settings.min_article_chars:
         raise ReadError("no article text found in the HTML page")
-    canonical = data.get("url") or url
-    return make_article(
-        data.get("title") or "", text, settings, url=canonical, date=data.get("date"),
-        source=data.get("sitename") or data.get("hostname"), author=data.get("author"),
-    )
+    article = make_article(page.title, text, settings, url=page.url or url, date=page.date, source=page.source,
+                           author=page.author)
+    return replace(article, missing=tuple(page.missing))
 
 
 class JsonlRecord(BaseModel):
