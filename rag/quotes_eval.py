@@ -1,0 +1,246 @@
+"""Evaluate quote extraction and attribution against ``tests/data/quotes_labelled.jsonl``.
+
+``python -m rag.quotes_eval [--split holdout|test|dev|all] [--json] [--errors]``
+``python -m rag.quotes_eval --bench 100``  (ms per article for analyse + extract, RSS with both pipelines)
+
+The labelled set references Wikinews articles of ``../shared`` by id and stores, per item, the exact
+span (``start``/``end``) and text of the quote, its ``kind`` and, for quotes, the gold ``speaker``
+(plus ``speaker_alts`` for unnamed sources: "analystes", "report"). Kinds:
+
+* ``direct`` / ``indirect``: quotes to find. Labelling is exhaustive within each selected article.
+* ``negative``: quoted text that is not a quote (titles, nicknames, scare quotes); a prediction on one
+  is a false positive and is also counted in ``negatives_extracted``.
+* ``ignore``: borderline reported material (opinions with think/penser, infinitive complements,
+  unattributed partial quotes); predictions on them count neither way.
+
+A prediction matches a gold quote when their overlap covers >= 50 % of the longer of the two spans
+(so neither a fragment of a long quote nor a whole paragraph around a short one matches). Attribution
+is right when the predicted speaker and the gold speaker (or an alternative) link by name tokens
+(``rag.nlp.link_name`` either way: "Varin" ~ "Philippe Varin").
+
+Articles are chosen by a fixed rule (``select_articles``). Splits, in the order they were used:
+
+* ``dev``: the rules were written on it.
+* ``test``: labelled, then scored once with the rules frozen (en P/R/A 0.951/0.784/0.931, fr
+  0.821/0.711/0.781); its errors were then studied and the rules generalised, so it is no longer
+  held out.
+* ``holdout``: other articles, labelled after that second freeze and never used to write rules.
+  First score: en 0.932/0.891/0.927, fr 0.920/0.730/0.739; one bug seen in its errors was fixed
+  afterwards (an ORG-tagged role beat the person named in apposition): fr attribution 0.783.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.datasets import DATA, WIKINEWS
+from rag.nlp import analyse_many, link_name
+from rag.quotes import Quote, extract_quotes
+
+LABELS = DATA / "quotes_labelled.jsonl"
+MATCH = 0.5
+# Selection rule: articles with a quotation mark, minus Wikinews interview transcripts (Q/A turns,
+# not reported speech), sorted by id per language. dev/test: every K-th from the first, alternately
+# dev and test. holdout (labelled after the rules were frozen a second time, see README of the set in
+# this module's docstring): every H-th from offset O, positions no dev/test article takes.
+_STEP = {"fr": 2, "en": 10}
+_HOLDOUT = {"fr": (1, 4), "en": (5, 30)}
+_INTERVIEW = re.compile(r"interview|tells_wikinews|speaks_to_wikinews|talks_to_wikinews", re.I)
+
+
+def select_articles(articles: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """article id -> split, by the labelled set's selection rule (reproducible from the corpus)."""
+    out: dict[str, str] = {}
+    rows = list(articles)
+    for lang, step in _STEP.items():
+        pool = sorted((a for a in rows if a["lang"] == lang and re.search(r'[«»“”"]', a["text"])
+                       and not _INTERVIEW.search(a["id"])), key=lambda a: a["id"])
+        for k, art in enumerate(pool[::step]):
+            out[art["id"]] = "dev" if k % 2 == 0 else "test"
+        offset, every = _HOLDOUT[lang]
+        for art in pool[offset::every]:
+            out[art["id"]] = "holdout"
+    return out
+
+
+def load_labels(path: Path = LABELS, split: str = "all") -> list[dict[str, Any]]:
+    """Labelled items of one split (or all)."""
+    with path.open(encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    return [r for r in rows if split == "all" or r["split"] == split]
+
+
+def load_articles(ids: Iterable[str], path: Path = WIKINEWS) -> dict[str, dict[str, Any]]:
+    """The referenced Wikinews articles, read from the shared corpus."""
+    wanted = set(ids)
+    out = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row["id"] in wanted:
+                out[row["id"]] = row
+    return out
+
+
+def speaker_matches(pred: str, gold: str, alts: Iterable[str] = ()) -> bool:
+    """Whether a predicted speaker names the gold speaker (token-level, either direction)."""
+    names = [gold, *alts]
+    return link_name(pred, names) is not None or any(link_name(n, [pred]) is not None for n in names)
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+@dataclass
+class LangScore:
+    """Counts for one language."""
+
+    gold: int = 0
+    predicted: int = 0
+    matched: int = 0
+    attributed: int = 0
+    ignored: int = 0
+    negatives: int = 0
+    negatives_extracted: int = 0
+    by_kind: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """Precision, recall, attribution accuracy and the counts behind them."""
+        scored = self.predicted - self.ignored
+        return {
+            "gold": self.gold, "predicted": self.predicted, "ignored": self.ignored, "matched": self.matched,
+            "precision": round(self.matched / scored, 3) if scored else 0.0,
+            "recall": round(self.matched / self.gold, 3) if self.gold else 0.0,
+            "attribution": round(self.attributed / self.matched, 3) if self.matched else 0.0,
+            "recall_by_kind": {k: round(v[0] / v[1], 3) if v[1] else 0.0 for k, v in sorted(self.by_kind.items())},
+            "negatives": self.negatives, "negatives_extracted": self.negatives_extracted,
+        }
+
+
+def score_article(preds: list[Quote], items: list[dict[str, Any]], score: LangScore) -> None:
+    """Match one article's predictions to its labelled items and add to ``score``."""
+    gold = [i for i in items if i["kind"] in ("direct", "indirect")]
+    ignore = [i for i in items if i["kind"] == "ignore"]
+    negs = [i for i in items if i["kind"] == "negative"]
+    score.gold += len(gold)
+    score.predicted += len(preds)
+    score.negatives += len(negs)
+    for g in gold:
+        score.by_kind[g["kind"]][1] += 1
+    used: set[int] = set()
+    for p in preds:
+        best, best_share = None, 0.0
+        for k, g in enumerate(gold):
+            if k in used:
+                continue
+            share = _overlap(p.span, (g["start"], g["end"])) / max(p.span[1] - p.span[0], g["end"] - g["start"])
+            if share >= MATCH and share > best_share:
+                best, best_share = k, share
+        if best is not None:
+            used.add(best)
+            g = gold[best]
+            score.matched += 1
+            score.by_kind[g["kind"]][0] += 1
+            if speaker_matches(p.speaker, g["speaker"], g.get("speaker_alts", [])):
+                score.attributed += 1
+            else:
+                score.errors.append({"type": "speaker", "pred": p.speaker, "gold": g["speaker"],
+                                     "quote": g["quote"][:80]})
+        elif any(_overlap(p.span, (i["start"], i["end"])) >= MATCH * min(p.span[1] - p.span[0], i["end"] - i["start"])
+                 for i in ignore):
+            score.ignored += 1
+        else:
+            if any(_overlap(p.span, (n["start"], n["end"])) for n in negs):
+                score.negatives_extracted += 1
+            score.errors.append({"type": "false_positive", "pred": p.speaker, "kind": p.kind, "quote": p.quote[:80]})
+    for k, g in enumerate(gold):
+        if k not in used:
+            score.errors.append({"type": "missed", "kind": g["kind"], "gold": g["speaker"], "quote": g["quote"][:80]})
+
+
+def evaluate(split: str = "test", path: Path = LABELS) -> dict[str, LangScore]:
+    """Run the extractor over the labelled articles of ``split`` and score it per language."""
+    items = load_labels(path, split)
+    by_article: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in items:
+        by_article[item["article_id"]].append(item)
+    articles = load_articles(by_article)
+    ids = sorted(by_article)
+    texts = [articles[i]["text"] for i in ids]
+    langs = [articles[i]["lang"] for i in ids]
+    analyses = analyse_many(texts, langs)
+    scores: dict[str, LangScore] = defaultdict(LangScore)
+    for aid, text, lang, analysis in zip(ids, texts, langs, analyses, strict=True):
+        score_article(extract_quotes(text, lang, analysis), by_article[aid], scores[lang])
+    return dict(sorted(scores.items()))
+
+
+def bench(n: int = 100, path: Path = WIKINEWS) -> dict[str, float]:
+    """Mean milliseconds per article of ``analyse`` + ``extract_quotes`` over the first ``n / 2`` French
+    and ``n / 2`` English Wikinews articles (one at a time), after loading both pipelines, and the
+    process's peak resident memory (MB) before and after loading them."""
+    import resource
+    import time
+
+    from rag.nlp import analyse, pipeline
+
+    with path.open(encoding="utf-8") as fh:
+        corpus = [json.loads(line) for line in fh]
+    rows = [r for r in corpus if r["lang"] == "fr"][:n // 2] + [r for r in corpus if r["lang"] == "en"][:n - n // 2]
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for lang in ("fr", "en"):
+        pipeline(lang)
+    rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    quotes = 0
+    for row in rows:
+        quotes += len(extract_quotes(row["text"], row["lang"], analyse(row["text"], row["lang"])))
+    elapsed = time.perf_counter() - start
+    return {"articles": len(rows), "ms_per_article": round(1000 * elapsed / len(rows), 1), "quotes": quotes,
+            "rss_mb_before_load": round(rss_before), "rss_mb_pipelines_loaded": round(rss_loaded),
+            "rss_mb_after": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI: print per-language precision, recall and attribution accuracy (or the speed benchmark)."""
+    ap = argparse.ArgumentParser(prog="python -m rag.quotes_eval", description=__doc__.splitlines()[0])
+    ap.add_argument("--split", choices=["holdout", "test", "dev", "all"], default="holdout")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--errors", action="store_true", help="list misses, false positives and wrong speakers")
+    ap.add_argument("--bench", type=int, metavar="N", help="time analyse + extract over N Wikinews articles")
+    args = ap.parse_args(argv)
+    if args.bench:
+        print(json.dumps(bench(args.bench)))
+        return 0
+    scores = evaluate(args.split)
+    result = {lang: s.summary() for lang, s in scores.items()}
+    if args.json:
+        if args.errors:
+            for lang, s in scores.items():
+                result[lang]["errors"] = s.errors
+        print(json.dumps({"split": args.split, **result}, ensure_ascii=False))
+        return 0
+    print(f"split: {args.split}")
+    for lang, r in result.items():
+        print(f"{lang}: precision {r['precision']:.3f}  recall {r['recall']:.3f}  attribution {r['attribution']:.3f}"
+              f"  (gold {r['gold']}, predicted {r['predicted']}, ignored {r['ignored']}, matched {r['matched']};"
+              f" negatives extracted {r['negatives_extracted']}/{r['negatives']};"
+              f" recall by kind {r['recall_by_kind']})")
+        if args.errors:
+            for e in scores[lang].errors:
+                print("   ", json.dumps(e, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

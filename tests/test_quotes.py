@@ -1,0 +1,272 @@
+"""Entities, name linking and quote attribution (rag/nlp.py, rag/quotes.py), and the labelled-set floors.
+
+Sentences here are written for the tests (not taken from the labelled articles). The two spaCy pipelines
+load once per test session (about 6 s); the held-out evaluation parses 27 articles.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rag.datasets import WIKINEWS
+from rag.nlp import analyse, analyse_many, link_name
+from rag.quotes import Quote, extract_quotes, quote_spans
+from rag.quotes_eval import LABELS, LangScore, evaluate, score_article, select_articles, speaker_matches
+
+
+def quotes(text: str, lang: str) -> list[Quote]:
+    found = extract_quotes(text, lang)
+    for q in found:
+        assert text[q.span[0]:q.span[1]] == q.quote  # spans are exact offsets into the input
+    return found
+
+
+def only(text: str, lang: str) -> Quote:
+    found = quotes(text, lang)
+    assert len(found) == 1, found
+    return found[0]
+
+
+# -- name linking -------------------------------------------------------------------------------
+
+def test_short_names_link_to_the_full_name_by_token() -> None:
+    """"Kim", "M. Xi", "Mr Johnson" link to the full names that contain their tokens."""
+    names = ["Kim Jong Un", "Xi Jinping", "Boris Johnson"]
+    assert link_name("Kim", names) == "Kim Jong Un"
+    assert link_name("M. Xi", names) == "Xi Jinping"
+    assert link_name("Mr Johnson", names) == "Boris Johnson"
+    assert link_name("Un", names) == "Kim Jong Un"
+
+
+def test_linking_never_matches_inside_a_word() -> None:
+    """Token-level only: "Xi" is not in "taxi", "Un" is not "une", "Kim" is not "Kimberley"."""
+    assert link_name("Xi", ["un taxi", "Taxi Driver"]) is None
+    assert link_name("Un", ["une voiture", "Une femme"]) is None
+    assert link_name("Kim", ["Kimberley Smith"]) is None
+
+
+def test_acronyms_and_initials_link_to_the_spelled_out_name() -> None:
+    """"HRW" is Human Rights Watch; "B. Obama" is Barack Obama but "J. Smith" is not."""
+    assert link_name("HRW", ["Human Rights Watch"]) == "Human Rights Watch"
+    assert link_name("B. Obama", ["Barack Obama"]) == "Barack Obama"
+    assert link_name("J. Smith", ["Barack Obama"]) is None
+
+
+def test_surname_match_wins_over_a_given_name_match() -> None:
+    """Two candidates share a token: the one whose surname it is wins."""
+    assert link_name("Jordan", ["Jordan Peele", "Michael Jordan"]) == "Michael Jordan"
+
+
+# -- entities -----------------------------------------------------------------------------------
+
+def test_analyse_normalises_labels_and_links_mentions_within_the_article() -> None:
+    """French PER/LOC become PERSON/PLACE; "M. Xi" and "Kim" get the full names used in the article."""
+    text = ("Kim Jong Un a rencontré Xi Jinping à Pékin le 12 mars 2024. "
+            "M. Xi a salué son hôte, et Kim a promis une coopération renforcée.")
+    a = analyse(text, "fr")
+    canon = {m.text: m.canonical for m in a.mentions if m.label == "PERSON"}
+    assert canon["M. Xi"] == "Xi Jinping" and canon["Kim"] == "Kim Jong Un"
+    assert set(a.people) == {"Kim Jong Un", "Xi Jinping"}
+    assert "Pékin" in a.places
+    assert any(m.label == "DATE" for m in a.mentions)
+    for m in a.mentions:
+        assert text[m.start:m.end] == m.text
+    first, second = a.sentences  # the project's splitter: two sentences, names kept whole
+    assert text[first[0]:first[1]].startswith("Kim Jong Un") and text[second[0]:second[1]].startswith("M. Xi")
+
+
+def test_analyse_many_matches_analyse() -> None:
+    """The batched call gives the same analyses as one call per article, languages mixed."""
+    texts = ["Angela Merkel visited Paris on Monday.", "Emmanuel Macron a reçu Angela Merkel à Paris."]
+    langs = ["en", "fr"]
+    assert analyse_many(texts, langs) == [analyse(t, lang) for t, lang in zip(texts, langs, strict=True)]
+
+
+def test_a_language_is_loaded_only_when_first_needed() -> None:
+    """Analysing French text in a fresh process loads the French pipeline and not the English one."""
+    code = ("from rag.nlp import analyse, loaded_languages; analyse('Le maire a parlé.', 'fr'); "
+            "print(','.join(loaded_languages()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "fr"
+
+
+def test_empty_text_gives_empty_results() -> None:
+    """An empty article has no mentions, sentences or quotes."""
+    assert analyse("", "en").mentions == ()
+    assert extract_quotes("", "fr") == []
+
+
+# -- direct quotes ------------------------------------------------------------------------------
+
+def test_french_direct_quote_with_inverted_verb_and_continuation() -> None:
+    """« … », a-t-elle ajouté takes the pronoun's antecedent; the next quote sentence continues it."""
+    text = ("Marie Curie est arrivée à Paris lundi. « Nous ne céderons pas sur ce point », a-t-elle ajouté. "
+            "« La recherche continuera coûte que coûte dans notre laboratoire. »")
+    found = quotes(text, "fr")
+    assert [q.speaker for q in found] == ["Marie Curie", "Marie Curie"]
+    assert found[0].quote == "Nous ne céderons pas sur ce point" and found[0].kind == "direct"
+    assert found[1].cue == "continuation"
+
+
+def test_english_curly_quotes_said_name_then_continuation() -> None:
+    """“…,” said X, then a quote sentence with no speaker: both are X's."""
+    text = ("“We will not give up on this fight,” said John Smith, the union leader. "
+            "“This dispute is far from over.”")
+    found = quotes(text, "en")
+    assert [(q.speaker, q.kind) for q in found] == [("John Smith", "direct"), ("John Smith", "direct")]
+    assert found[0].quote == "We will not give up on this fight,"
+
+
+def test_colon_introduced_quote_with_role_then_name() -> None:
+    """"La présidente de la commission, Sophie Leroy, explique : « … »": the name, not the role."""
+    q = only("La présidente de la commission, Sophie Leroy, explique : « Nous avons reçu plus de mille "
+             "dossiers cette année ».", "fr")
+    assert q.speaker == "Sophie Leroy" and q.kind == "direct"
+
+
+def test_short_utterance_next_to_its_verb_is_a_quote() -> None:
+    """A two-word quote ending like an utterance, right beside "wrote", still counts."""
+    q = only('"Heartbroken, numb," wrote Jane Doe on Instagram after the match.', "en")
+    assert q.speaker == "Jane Doe"
+
+
+def test_titles_nicknames_and_scare_quotes_are_not_quotes() -> None:
+    """Quoted titles of works, nicknames and scare quotes give no quote, even next to a reporting verb."""
+    assert quotes('The band released an album titled "Songs of the Night" last year. '
+                  'Fans call him "the Boss".', "en") == []
+    assert quotes("Le film « Les Misérables » sortira en décembre. Son surnom, « le Roi », lui vient de "
+                  "son enfance.", "fr") == []
+    announced = quotes('Time named her its "Person of the Year", the magazine announced.', "en")
+    assert [q.kind for q in announced] == ["indirect"]  # the announcement is reported, the title is no quote
+
+
+def test_quotation_marks_pair_with_nesting() -> None:
+    """« … “…” … » is one quotation; an unclosed straight quote runs to its paragraph's end."""
+    spans = quote_spans("Il a dit : « Le mot “crise” est exagéré ». Fin.")
+    assert len(spans) == 1
+    text = 'She said: "First paragraph of the speech\nNext paragraph.'
+    (_, start, end, _), = quote_spans(text)
+    assert text[start:end] == "First paragraph of the speech"
+
+
+# -- indirect speech ----------------------------------------------------------------------------
+
+def test_french_indirect_speech_with_role_then_name() -> None:
+    """"Le ministre du Redressement productif, Arnaud Montebourg, a déclaré que …": Montebourg says it."""
+    q = only("Le ministre du Redressement productif, Arnaud Montebourg, a déclaré que l'usine de Florange "
+             "ne fermerait pas.", "fr")
+    assert (q.speaker, q.kind, q.quote) == ("Arnaud Montebourg", "indirect", "l'usine de Florange ne fermerait pas")
+
+
+def test_english_indirect_speech_with_role_then_name() -> None:
+    """"The judge presiding over the case, Bernard Schwartz, said that …"."""
+    q = only("The judge presiding over the case, Bernard Schwartz, said that the trial would resume on Monday.",
+             "en")
+    assert (q.speaker, q.kind, q.quote) == ("Bernard Schwartz", "indirect", "the trial would resume on Monday")
+
+
+def test_pronoun_speakers_resolve_to_the_previous_speaker() -> None:
+    """"Il a précisé que …" / "She said …" go to the person just named or quoted."""
+    fr = quotes("« Le projet avance bien », déclare Paul Martin, directeur de l'usine. "
+                "Il a précisé que les travaux finiraient en mai.", "fr")
+    assert [(q.speaker, q.kind) for q in fr] == [("Paul Martin", "direct"), ("Paul Martin", "indirect")]
+    en = only("Mary Jones arrived late on Tuesday. She said the meeting had been a success.", "en")
+    assert (en.speaker, en.speaker_mention) == ("Mary Jones", "She")
+
+
+def test_selon_and_according_to_attribute_the_rest_of_the_sentence() -> None:
+    """"Selon X, …" and "According to X, …" attribute the clause to X."""
+    fr = only("Selon Jean Dupont, la réforme sera votée en juin.", "fr")
+    assert (fr.speaker, fr.quote, fr.cue) == ("Jean Dupont", "la réforme sera votée en juin", "selon")
+    en = only("Two people died in the crash on Sunday, according to the regional police.", "en")
+    assert en.quote == "Two people died in the crash on Sunday" and en.speaker.endswith("police")
+
+
+def test_role_only_speaker_links_to_the_named_entity() -> None:
+    """"indique le quotidien" after "le quotidien français Le Figaro" is Le Figaro."""
+    text = ("Le quotidien français Le Figaro publie une enquête mardi. « Les analyses balistiques indiquent "
+            "que le tir venait du quartier rebelle », indique le quotidien.")
+    q = only(text, "fr")
+    assert q.speaker == "Le Figaro" and q.speaker_mention.endswith("quotidien")
+
+
+def test_short_mentions_of_a_speaker_use_the_article_full_name() -> None:
+    """"a déclaré M. Xi" is attributed to "Xi Jinping"; "Kim a répondu que" to "Kim Jong Un"."""
+    text = ("Kim Jong Un a rencontré Xi Jinping à Pékin. « Nos deux pays sont des amis de longue date », "
+            "a déclaré M. Xi. Kim a répondu que la coopération allait se renforcer.")
+    assert [q.speaker for q in quotes(text, "fr")] == ["Xi Jinping", "Kim Jong Un"]
+
+
+def test_negated_or_unattributed_verbs_give_no_quote() -> None:
+    """"n'a pas dit que", an impersonal passive and a narrator's "Rappelons que" report no one."""
+    assert quotes("Le ministre n'a pas dit que la réforme serait retirée.", "fr") == []
+    assert quotes("It was reported on Saturday that the bridge had collapsed.", "en") == []
+    assert quotes("Rappelons que la ville avait déjà été touchée en 2010.", "fr") == []
+
+
+# -- evaluation ---------------------------------------------------------------------------------
+
+def test_spans_match_when_they_overlap_half_of_the_longer_one() -> None:
+    """A prediction covering a fragment of a long gold quote is a false positive and a miss; ignored
+    items count neither way; a prediction on a negative is counted as such."""
+    gold = [{"kind": "direct", "start": 0, "end": 100, "speaker": "Ann Lee", "quote": "x" * 100},
+            {"kind": "ignore", "start": 200, "end": 240, "quote": "y"},
+            {"kind": "negative", "start": 300, "end": 310, "quote": "z"}]
+    preds = [Quote("Lee", "Lee", "", "said", (10, 70), "direct"),      # 60 % of the longer: match
+             Quote("Bob", "Bob", "", "said", (205, 235), "indirect"),  # on an ignored item
+             Quote("Bob", "Bob", "", "said", (300, 310), "direct")]    # on a negative
+    score = LangScore()
+    score_article(preds, gold, score)
+    s = score.summary()
+    assert (s["matched"], s["ignored"], s["negatives_extracted"], s["attribution"]) == (1, 1, 1, 1.0)
+    assert s["precision"] == 0.5 and s["recall"] == 1.0
+    score = LangScore()
+    score_article([Quote("Lee", "Lee", "", "said", (0, 40), "direct")], gold[:1], score)
+    assert score.summary()["matched"] == 0
+
+
+def test_speaker_matching_is_token_level_both_ways() -> None:
+    """"Varin" names "Philippe Varin", "Les analystes du groupe X" names "X"; other people do not."""
+    assert speaker_matches("Varin", "Philippe Varin")
+    assert speaker_matches("analystes du groupe Crédit Mutuel CIC", "Crédit Mutuel CIC")
+    assert not speaker_matches("Fatoumata Maïga", "Oumar Maïga")
+
+
+def test_labelled_set_is_reproducible_from_the_corpus() -> None:
+    """Every labelled article is the one the selection rule picks for its split, spans are exact, and
+    each language has at least 25 quotes in the held-out split."""
+    with WIKINEWS.open(encoding="utf-8") as fh:
+        articles = {row["id"]: row for row in map(json.loads, fh)}
+    chosen = select_articles(articles.values())
+    rows = [json.loads(line) for line in LABELS.open(encoding="utf-8")]
+    assert {r["article_id"] for r in rows} == set(chosen)
+    for r in rows:
+        assert chosen[r["article_id"]] == r["split"]
+        assert articles[r["article_id"]]["text"][r["start"]:r["end"]] == r["quote"]
+    for lang in ("fr", "en"):
+        assert sum(r["lang"] == lang and r["split"] == "holdout" and r["kind"] in ("direct", "indirect")
+                   for r in rows) >= 25
+
+
+# Floors on the held-out split: the measured figures (python -m rag.quotes_eval --split holdout) minus
+# 0.05, about one binomial standard error at these sizes (46 English, 63 French quotes), so that a
+# regression fails and a harmless change of one quote does not. Measured: en P 0.932 R 0.891 A 0.927;
+# fr P 0.920 R 0.730 A 0.783.
+FLOORS = {"en": {"precision": 0.88, "recall": 0.84, "attribution": 0.87},
+          "fr": {"precision": 0.87, "recall": 0.68, "attribution": 0.73}}
+
+
+@pytest.fixture(scope="module")
+def holdout() -> dict[str, dict[str, float]]:
+    return {lang: s.summary() for lang, s in evaluate("holdout").items()}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_held_out_quality_floors(holdout: dict[str, dict[str, float]], lang: str) -> None:
+    """Precision, recall and attribution on the held-out split stay at or above the measured floors."""
+    for metric, floor in FLOORS[lang].items():
+        assert holdout[lang][metric] >= floor, (lang, metric, holdout[lang][metric])
