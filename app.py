@@ -16,7 +16,8 @@ from ingest.readers import read_bytes, read_input, read_pasted
 from rag.config import Settings, load_settings
 from rag.engine import Engine
 from rag.models import Answer
-from rag.present import answer_markdown, escape_markdown, passage_html, source_line
+from rag.present import answer_markdown, escape_markdown, passage_html, quote_markdown, source_line
+from rag.quote_search import filter_rows, find_quotes, speaker_table, speakers_matching
 from rag.store import StoreError
 
 st.set_page_config(page_title="newsqa", page_icon="📰", layout="wide")
@@ -129,6 +130,27 @@ def ingest_panel(engine: Engine, settings: Settings) -> bool:
     return True
 
 
+def who_is_quoted(engine: Engine, opts: dict[str, Any]) -> None:
+    """The corpus's speakers (or those of the filtered set), and a chosen speaker's quotes with their sources."""
+    with st.expander("Who is quoted"):
+        engine.store.sync_keyword()
+        rows = filter_rows(engine.store.keyword.quote_rows(), opts.get("where"))
+        name = st.text_input("Speaker", placeholder="e.g. Kim", key="who-name")
+        table = speaker_table(rows)
+        if name.strip():
+            wanted = set(speakers_matching(name.strip(), rows))
+            table = [t for t in table if t["speaker"] in wanted]
+        if not table:
+            st.caption("No quotes found." if rows else "No quotes in the articles yet.")
+            return
+        st.dataframe(table[:200], hide_index=True, use_container_width=True)
+        pick = st.selectbox("Show the quotes of", [t["speaker"] for t in table[:200]], key="who-pick")
+        about = st.text_input("About (optional)", key="who-about")
+        found = find_quotes(rows, engine.embedder, pick, about.strip() or None, limit=20)
+        for f in found:
+            st.markdown(quote_markdown(f.row))
+
+
 def chat(engine: Engine, opts: dict[str, Any]) -> None:
     """The conversation: history, then the new question's answer."""
     st.session_state.setdefault("messages", [])
@@ -172,6 +194,7 @@ def main() -> None:
     try:
         engine = get_engine(str(settings.store))
         opts = sidebar(engine, settings)
+        who_is_quoted(engine, opts)
         chat(engine, opts)
     except StoreError as exc:
         get_engine.clear()

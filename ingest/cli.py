@@ -107,10 +107,14 @@ def _ingest(settings: Settings, inputs: list[str], as_json: bool, quiet: bool, l
 
 
 def _list(settings: Settings, as_json: bool) -> int:
-    rows = Store(settings, None, None, create=False).list_articles()
+    store = Store(settings, None, None, create=False)
+    rows = store.list_articles()
+    store.sync_keyword()
+    people = store.keyword.people_of()
     if as_json:
         print(json.dumps({"articles": [{"id": r.id, "title": r.title, "source": r.source, "date": r.date,
-                                        "lang": r.lang, "chunks": r.chunks} for r in rows]}, ensure_ascii=False))
+                                        "lang": r.lang, "chunks": r.chunks, "people": list(people.get(r.id, ()))}
+                                       for r in rows]}, ensure_ascii=False))
         return 0
     for r in rows:
         print(f"{r.date or '----------':10}  {r.lang:3} {r.chunks:3}  {r.title[:60]:60}  {r.id}")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from ingest.analyse import analyse_articles
 from ingest.chunk import chunk_text
 from ingest.readers import Failure, Item
 from rag.config import Settings
@@ -160,13 +161,14 @@ class Ingestor:
             return results
         # The title is embedded with each chunk: a passage often needs its headline to be found.
         texts = [f"{p.article.title}\n{c.text}" for p in todo for c in p.chunks]
+        notes = analyse_articles([p.article for p in todo]) if self.settings.nlp_at_ingest else {}
         try:
             vectors = self.embedder.embed_texts(texts)
             batch, offset = [], 0
             for p in todo:
                 batch.append((p.article, p.chunks, vectors[offset:offset + len(p.chunks)]))
                 offset += len(p.chunks)
-            self.store.put_articles(batch)
+            self.store.put_articles(batch, notes)
         except Exception as exc:  # the group's single write failed: none of its articles landed
             log.exception("embedding or store write failed")
             return results + [ItemResult.of(p.article, "failed", f"{type(exc).__name__}: {exc}") for p in todo]

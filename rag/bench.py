@@ -57,6 +57,16 @@ def bench_ingest(embedder: Embedder, n: int, tmp: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     embedder.embed_texts(texts)
     bare = time.perf_counter() - t0
+    # The same articles without the NLP step (entities, quotes), then with it (spaCy loaded beforehand, as
+    # a long-running process would have it), each into its own store.
+    plain = Engine.open(settings.model_copy(update={"nlp_at_ingest": False, "store": tmp / "ingest-plain"}),
+                        embedder)
+    t0 = time.perf_counter()
+    plain.ingestor().ingest(iter(articles))
+    without_nlp = time.perf_counter() - t0
+    from rag.nlp import pipeline as nlp_pipeline
+
+    nlp_pipeline("fr")
     engine = Engine.open(settings, embedder)
     t0 = time.perf_counter()
     report = engine.ingestor().ingest(iter(articles))
@@ -64,6 +74,8 @@ def bench_ingest(embedder: Embedder, n: int, tmp: Path) -> dict[str, Any]:
     return {"articles": len(articles), "chunks": len(texts), "embedder_chunks_per_s": len(texts) / bare,
             "pipeline_chunks_per_s": len(texts) / pipeline, "pipeline_articles_per_s": len(articles) / pipeline,
             "ratio_to_embedder": bare / pipeline, "added": report.count("added"),
+            "without_nlp_articles_per_s": len(articles) / without_nlp,
+            "nlp_extra_time_per_article": pipeline / without_nlp - 1,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -214,7 +226,9 @@ def main(argv: list[str] | None = None) -> int:
             result["ingest"] = ing = bench_ingest(embedder, args.ingest, Path(tmp))
             print(f"ingest: {ing['chunks']} chunks  embedder {ing['embedder_chunks_per_s']:.1f} chunks/s  "
                   f"pipeline {ing['pipeline_chunks_per_s']:.1f} chunks/s ({ing['pipeline_articles_per_s']:.1f} "
-                  f"articles/s)  ratio {ing['ratio_to_embedder']:.2f}  peak RSS {ing['peak_rss_mb']:.0f} MB",
+                  f"articles/s)  ratio {ing['ratio_to_embedder']:.2f}  without NLP "
+                  f"{ing['without_nlp_articles_per_s']:.1f} articles/s (NLP adds "
+                  f"{ing['nlp_extra_time_per_article']:.0%} per article)  peak RSS {ing['peak_rss_mb']:.0f} MB",
                   flush=True)
         if args.memory:
             result["memory"] = mem = bench_memory(embedder, args.memory, Path(tmp))

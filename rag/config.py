@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(default=5_000_000, description="Files/URLs larger than this are refused.")
     max_upload_files: int = 50
     min_article_chars: int = 40
+    nlp_at_ingest: bool = Field(
+        default=True, description="Run entity and quote extraction (spaCy) at ingest; off = text search only."
+    )
     url_timeout_s: float = 10.0
     url_max_redirects: int = 5
     allow_private_urls: bool = Field(
@@ -67,8 +70,7 @@ class Settings(BaseSettings):
     # --- answering ---------------------------------------------------------------------------
     answer_mode: Literal["extractive", "generative"] = "extractive"
     answer_sentences: int = 2
-    #: Calibrated on answerable vs unanswerable questions (see rag/calibrate.py and README).
-    refusal_threshold: float = 0.31
+    # The refusal decision and its threshold are fitted: rag/data/answerer.json, made by `python -m rag fit`.
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible or Ollama base URL.")
     llm_model: str = "llama3.1"
     llm_api_key: str | None = None

@@ -15,7 +15,10 @@ from rag.answer import ExtractiveAnswerer, refusal
 from rag.config import Settings
 from rag.conversation import resolve
 from rag.embeddings import Embedder, make_embedder
-from rag.models import Answer
+from rag.models import Answer, Passage
+from rag.nlp import link_name
+from rag.question import QuestionInfo, analyse_question
+from rag.quote_search import find_quotes, speakers_matching
 from rag.retrieve import Mode, Retriever
 from rag.store import Store, StoreError
 from rag.text import detect_language
@@ -56,8 +59,7 @@ class Engine:
             k: int | None = None, mode: str | None = None, fusion: Mode | None = None) -> Answer:
         """Answer ``question``; ``history`` holds the previous resolved questions of the chat."""
         t0 = time.perf_counter()
-        resolved = resolve(question, history or [])
-        passages = self.retriever.retrieve(resolved, k=k, where=where, mode=fusion)
+        resolved, info, passages = self.prepare(question, history, where, k, fusion)
         t1 = time.perf_counter()
         mode = mode or self.settings.answer_mode
         if not passages:
@@ -65,9 +67,50 @@ class Engine:
         elif mode == "generative":
             ans = self.generative().answer(question, passages, resolved)
         else:
-            ans = self.extractive.answer(question, passages, resolved)
+            ans = self.extractive.answer(question, passages, resolved, info)
         timings = {**ans.timings, "retrieve": t1 - t0, "total": time.perf_counter() - t0}
         return replace(ans, timings=timings)
+
+    def prepare(self, question: str, history: list[str] | None = None, where: dict[str, Any] | None = None,
+                k: int | None = None, fusion: Mode | None = None) -> tuple[str, QuestionInfo, list[Passage]]:
+        """Follow-up resolution, question analysis and retrieval: (resolved question, analysis, passages).
+
+        For "what did X say" the asked speaker is resolved to a full name and the chunks holding X's most
+        related quotes join the retrieved passages.
+        """
+        resolved = resolve(question, history or [])
+        info = analyse_question(resolved)
+        if info.qtype == "who_said_what" and info.speaker:
+            info = self._resolve_speaker(info, history or [])
+            resolved = _name_speaker(resolved, info)
+        passages = self.retriever.retrieve(resolved, k=k, where=where, mode=fusion)
+        if info.qtype == "who_said_what" and info.speaker:
+            passages = passages + self.quote_passages(info, resolved, {p.chunk_id for p in passages})
+        return resolved, info, passages
+
+    def _resolve_speaker(self, info: QuestionInfo, history: list[str]) -> QuestionInfo:
+        """The full name of the asked speaker: the conversation's, else the best-quoted match in the corpus.
+
+        "Kim" may be Kim Jong Un or Kim Kardashian: a name of the previous questions decides, else the
+        speaker with the most quotes (the one an unqualified name most likely means in this corpus).
+        """
+        assert info.speaker is not None
+        self.store.sync_keyword()
+        matches = speakers_matching(info.speaker, self.store.keyword.quote_rows())
+        if not matches:
+            return info
+        for earlier in reversed(history):
+            for name in matches:
+                if name.casefold() in earlier.casefold():
+                    return replace(info, speaker=name)
+        return replace(info, speaker=matches[0])
+
+    def quote_passages(self, info: QuestionInfo, question: str, have: set[str], n: int = 4) -> list[Passage]:
+        """The chunks holding the asked speaker's quotes most related to the question (for the answerer)."""
+        found = find_quotes(self.store.keyword.quote_rows(), self.embedder, info.speaker, question, limit=n)
+        ids = [f.row["chunk_id"] for f in found if f.row["chunk_id"] not in have]
+        got = self.store.passages(list(dict.fromkeys(ids)))
+        return [got[c] for c in dict.fromkeys(ids) if c in got]
 
     def ask_stream(self, question: str, history: list[str] | None = None, where: dict[str, Any] | None = None,
                    k: int | None = None) -> tuple[Iterator[str], Any]:
@@ -83,3 +126,14 @@ class Engine:
 
             self._generative = GenerativeAnswerer(self.settings, self.extractive)
         return self._generative
+
+
+def _name_speaker(question: str, info: QuestionInfo) -> str:
+    """The question with its short speaker name replaced by the full one ("Kim" -> "Kim Jong Un"), so the
+    conversation history carries the entity that follow-ups ("and what did he say...") refer to."""
+    if not info.speaker:
+        return question
+    for m in info.entities:
+        if m.canonical != info.speaker and m.text in question and link_name(m.text, [info.speaker]):
+            return question.replace(m.text, info.speaker, 1)
+    return question

@@ -155,12 +155,17 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--store", help="store to use (default: a temporary one)")
     p.add_argument("--corpus", type=Path, help="articles JSONL (ingested first)")
     p.add_argument("--questions", type=Path, help="questions JSONL")
-    p.add_argument("--dataset", choices=["piaf", "crosslingual"], help="build a dataset from ../shared")
+    p.add_argument("--dataset", choices=["piaf", "crosslingual", "news"],
+                   help="build a dataset from ../shared; 'news': answer-level figures on the news sets")
+    p.add_argument("--split", default="test", choices=["train", "test", "all"],
+                   help="with --dataset news: which split of tests/data/answers (models are fitted on train)")
     p.add_argument("--sample", type=int, help="with --dataset piaf: a fixed sample of N questions")
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--modes", default=",".join(MODES), help="comma list of hybrid,dense,keyword,rrf")
     p.add_argument("--no-refusal", action="store_true", help="skip the answerer (retrieval only)")
     p.add_argument("--tune", action="store_true", help="grid-search the fusion weights")
+    p.add_argument("--held-out", action="store_true",
+                   help="leave out the questions fitting may use (see rag.splits)")
     p.add_argument("--json", action="store_true")
 
 
@@ -169,6 +174,8 @@ def run_cli(args: argparse.Namespace) -> int:
     from ingest.readers import read_path
     from rag.engine import Engine
 
+    if args.dataset == "news":
+        return _news_cli(args)
     with tempfile.TemporaryDirectory(prefix="newsqa-eval-") as tmp:
         corpus, questions_path = args.corpus, args.questions
         if args.dataset:
@@ -185,6 +192,11 @@ def run_cli(args: argparse.Namespace) -> int:
             print(f"corpus: {report.summary()}", flush=True)
         with Path(questions_path).open(encoding="utf-8") as fh:
             questions = [Question.from_json(json.loads(line)) for line in fh if line.strip()]
+        if args.held_out:
+            from rag.splits import fit_questions
+
+            fitted = {q.id for q in fit_questions()}
+            questions = [q for q in questions if q.id not in fitted]
         modes = tuple(m for m in args.modes.split(",") if m)
         out = evaluate(engine, questions, args.k, modes, refusal=not args.no_refusal, keep_candidates=args.tune)
         if args.tune:
@@ -192,6 +204,24 @@ def run_cli(args: argparse.Namespace) -> int:
             out["tune"] = [{"mrr@10": m, "kw_same": s, "kw_cross": c} for m, s, c in best[:10]]
             out["tune_current"] = {"kw_same": KW_SAME, "kw_cross": KW_CROSS}
     _print_table(out)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+def _news_cli(args: argparse.Namespace) -> int:
+    """Answer-level figures (answer_correct, answered, refused) on the news sets; see rag.answer_eval."""
+    from rag.answer_eval import evaluate_answers, load_questions
+    from rag.fit import open_news_engine
+
+    with tempfile.TemporaryDirectory(prefix="newsqa-eval-") as tmp:
+        engine = open_news_engine(Path(args.store) if args.store else Path(tmp))
+        report = evaluate_answers(engine, load_questions(args.split))
+    out = report.to_json()
+    for key in ("answer_correct", "answered", "refused"):
+        print(f"{key:16} {out[key]['rate']:.3f}  (n={out[key]['n']})")
+    for group in ("by_type", "by_pair", "unanswerable_by_kind"):
+        print(group + ": " + ", ".join(f"{k} {v['rate']:.2f} ({v['n']})" for k, v in out[group].items()))
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     return 0

@@ -84,6 +84,21 @@ class _Built:
     bm25: bm25s.BM25 | None
     langset: tuple[str, ...] = field(default=("fr", "en"))
     hidden: frozenset[str] = field(default=frozenset())  # chunk ids of non-visible versions
+    people: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))  # "|A|B|" per chunk
+    quotes: list[dict[str, Any]] = field(default_factory=list)  # the quote index (see quote_rows)
+
+
+def _quote_rows(chunk_id: str, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """The quotes stored on one chunk, as rows of the quote index."""
+    try:
+        raw = json.loads(str(meta.get("quotes") or "[]"))
+    except ValueError:
+        return []
+    return [{"speaker": q[0], "speaker_mention": q[1], "quote": q[2], "cue": q[3], "span": [q[4], q[5]],
+             "kind": q[6], "article_id": str(meta.get("article_id", "")), "chunk_id": chunk_id,
+             "title": str(meta.get("title") or ""), "date": meta.get("date") or None,
+             "url": meta.get("url") or None, "source": meta.get("source") or None,
+             "lang": str(meta.get("lang") or "und")} for q in raw if isinstance(q, list) and len(q) >= 7]
 
 
 class KeywordIndex:
@@ -110,6 +125,26 @@ class KeywordIndex:
     def ids(self) -> list[str]:
         """All chunk ids in the index (for consistency checks)."""
         return list(self._built.ids) if self._built else []
+
+    def quote_rows(self) -> list[dict[str, Any]]:
+        """Every quote of the visible articles with its article's metadata (the quote index)."""
+        return list(self._built.quotes) if self._built else []
+
+    def articles_with_person(self, names: set[str]) -> set[str]:
+        """Ids of articles whose people (canonical names) include any of ``names``."""
+        built = self._built
+        if built is None or not names:
+            return set()
+        hit = np.array([any(f"|{n}|" in str(p) for n in names) for p in built.people], dtype=bool)
+        return set(built.article_ids[hit].tolist()) if len(hit) else set()
+
+    def people_of(self) -> dict[str, tuple[str, ...]]:
+        """Article id -> its people (canonical names), for listings."""
+        built = self._built
+        if built is None:
+            return {}
+        return {str(a): tuple(x for x in str(p).split("|") if x)
+                for a, p in zip(built.article_ids.tolist(), built.people.tolist(), strict=True)}
 
     @property
     def hidden(self) -> frozenset[str]:
@@ -197,6 +232,8 @@ class KeywordIndex:
         sources: list[str] = []
         langs: list[str] = []
         dates: list[int] = []
+        people: list[str] = []
+        quotes: list[dict[str, Any]] = []
         hidden: set[str] = set()
         fresh: dict[str, tuple[str, list[str]]] = {}
         for cid, doc, meta in rows:
@@ -215,6 +252,8 @@ class KeywordIndex:
             sources.append(str(meta.get("source") or ""))
             langs.append(lang)
             dates.append(int(meta.get("date_num") or 0))
+            people.append(f"|{meta.get('people') or ''}|")
+            quotes.extend(_quote_rows(cid, meta))
         del rows
         bm25 = None
         if corpus:
@@ -231,6 +270,8 @@ class KeywordIndex:
             bm25=bm25,
             langset=corpus_langs,
             hidden=frozenset(hidden),
+            people=np.array(people, dtype=object),
+            quotes=quotes,
         )
         self._term_cache = fresh
         self._save()
@@ -263,11 +304,12 @@ class KeywordIndex:
                 built.bm25.save(str(tmp / "bm25"))
             columns = {"ids": built.ids, "article_ids": built.article_ids.tolist(),
                        "sources": built.sources.tolist(), "langs": built.langs.tolist(),
-                       "hidden": sorted(built.hidden), "langset": list(built.langset)}
+                       "hidden": sorted(built.hidden), "langset": list(built.langset),
+                       "people": built.people.tolist(), "quotes": built.quotes}
             (tmp / "columns.json").write_text(json.dumps(columns, ensure_ascii=False), encoding="utf-8")
             np.save(tmp / "dates.npy", built.dates, allow_pickle=False)
             (tmp / "terms.json").write_text(json.dumps(self._term_cache or {}, ensure_ascii=False), encoding="utf-8")
-            (tmp / "meta.json").write_text(json.dumps({"format": 2, "generation": built.generation,
+            (tmp / "meta.json").write_text(json.dumps({"format": 3, "generation": built.generation,
                                                        "n": len(built.ids)}))
             old = self.directory.with_name(self.directory.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
@@ -289,7 +331,7 @@ class KeywordIndex:
         """The saved index if it was built for ``generation``; data formats only, nothing executed."""
         try:
             meta = json.loads((self.directory / "meta.json").read_text())
-            if meta.get("format") != 2 or meta.get("generation") != generation:
+            if meta.get("format") != 3 or meta.get("generation") != generation:
                 return None
             cols = json.loads((self.directory / "columns.json").read_text(encoding="utf-8"))
             dates = np.load(self.directory / "dates.npy", allow_pickle=False)
@@ -299,7 +341,8 @@ class KeywordIndex:
                 article_ids=np.array(cols["article_ids"], dtype=object),
                 sources=np.array(cols["sources"], dtype=object), langs=np.array(cols["langs"], dtype=object),
                 dates=dates.astype(np.int64), bm25=bm25, langset=tuple(cols["langset"]),
-                hidden=frozenset(cols["hidden"]),
+                hidden=frozenset(cols["hidden"]), people=np.array(cols["people"], dtype=object),
+                quotes=list(cols["quotes"]),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None

@@ -6,6 +6,7 @@ Frozen dataclasses: they travel from reader to store and from retriever to UI un
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -30,6 +31,28 @@ class Article:
         """Hash of what a reader sees; an unchanged hash means re-ingesting adds nothing."""
         payload = "\x1f".join([self.title, self.text, self.url or "", self.date or "", self.source or ""])
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class QuoteRecord:
+    """A reported statement found at ingest: who (canonical name), the exact span in the article text."""
+
+    speaker: str
+    speaker_mention: str
+    quote: str
+    cue: str
+    start: int
+    end: int
+    kind: str = "direct"
+
+
+@dataclass(frozen=True)
+class ArticleNotes:
+    """What the NLP step found in one article: entity mentions (label, start, end, canonical), people, quotes."""
+
+    mentions: tuple[tuple[str, int, int, str], ...] = ()
+    people: tuple[str, ...] = ()
+    quotes: tuple[QuoteRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +93,9 @@ class Passage:
     score: float = 0.0
     dense: float | None = None
     keyword: float | None = None
+    ents: tuple[tuple[str, int, int, str], ...] = ()  # (label, start, end, canonical), article offsets
+    quotes: tuple[QuoteRecord, ...] = ()
+    people: tuple[str, ...] = ()  # the article's people (canonical names)
 
     @classmethod
     def from_meta(cls, cid: str, text: str, meta: dict[str, Any], **scores: float | None) -> Passage:
@@ -88,7 +114,22 @@ class Passage:
             score=float(scores.get("score") or 0.0),
             dense=scores.get("dense"),
             keyword=scores.get("keyword"),
+            ents=tuple((str(e[0]), int(e[1]), int(e[2]), str(e[3])) for e in _json_list(meta.get("ents"))),
+            quotes=tuple(QuoteRecord(str(q[0]), str(q[1]), str(q[2]), str(q[3]), int(q[4]), int(q[5]), str(q[6]))
+                         for q in _json_list(meta.get("quotes"))),
+            people=tuple(p for p in str(meta.get("people") or "").split("|") if p),
         )
+
+
+def _json_list(value: Any) -> list[Any]:
+    """A JSON list stored as a Chroma metadata string (empty when absent or unreadable)."""
+    if not value:
+        return []
+    try:
+        data = json.loads(str(value))
+    except ValueError:
+        return []
+    return data if isinstance(data, list) else []
 
 
 def _opt(value: Any) -> str | None:

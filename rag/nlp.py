@@ -112,13 +112,27 @@ def pipeline(lang: str) -> Language:
         return _pipelines[key]
 
 
+def _paragraph_breaks(doc: Doc) -> Doc:
+    """Start a sentence after every line break, before the parser runs: the parser otherwise attaches
+    words across paragraphs (a quote's verb hung on the previous paragraph's root)."""
+    for tok in doc[1:]:
+        if "\n" in doc[tok.i - 1].whitespace_ or "\n" in doc[tok.i - 1].text:
+            tok.is_sent_start = True
+    return doc
+
+
 def _load(key: str) -> Language:
     import spacy
+    from spacy.language import Language
 
+    if "newsqa_paragraph_breaks" not in Language.factories:
+        Language.component("newsqa_paragraph_breaks", func=_paragraph_breaks)
     errors = []
     for name in MODELS[key]:
         try:
-            return spacy.load(name, exclude=_EXCLUDE)
+            nlp = spacy.load(name, exclude=_EXCLUDE)
+            nlp.add_pipe("newsqa_paragraph_breaks", before="parser")
+            return nlp
         except OSError as exc:
             errors.append(f"{name}: {exc}")
     raise RuntimeError(f"no spaCy pipeline installed for {key!r} (pip install the project); tried {errors}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from rag.models import Citation
@@ -48,3 +49,13 @@ def source_line(c: Citation) -> str:
     head = f"[{title}]({url.replace(')', '%29')})" if url else title
     meta = ", ".join(escape_markdown(x) for x in (c.source, c.date) if x)
     return f"**[{c.n}]** {head}" + (f" — {meta}" if meta else "")
+
+
+def quote_markdown(row: dict[str, Any]) -> str:
+    """One quote of the index: speaker, the words (escaped), outlet, date and a link to the source."""
+    url = safe_url(row.get("url"))
+    where = escape_markdown(row.get("source") or "unknown outlet")
+    title = escape_markdown(row.get("title") or row.get("article_id") or "")
+    link = f"[{title}]({url.replace(')', '%29')})" if url else title
+    return (f"**{escape_markdown(row['speaker'])}** ({escape_markdown(row.get('cue') or '')}): "
+            f"“{escape_markdown(row['quote'])}”  \n{where} · {row.get('date') or 'undated'} · {link}")

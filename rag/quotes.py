@@ -215,7 +215,7 @@ class _Context:
             frame = self._frame(toks[0].i, toks[-1].i)
             cand = _Cand(start, end, "direct", "", self.sent_of[toks[0].i])
             words = len(self.doc.text[start:end].split())
-            for verb in self._verbs_by_distance(frame, opening, closing):
+            for verb in self._verbs_by_dominance(frame, toks, opening, closing):
                 if words >= MIN_WORDS or self._utterance(end, verb, opening, closing):
                     subj = self._subject(verb)
                     if subj is not None:
@@ -327,6 +327,19 @@ class _Context:
         return True
 
     # -- cues ---------------------------------------------------------------------------------
+    def _verbs_by_dominance(self, frame: list[Token], toks: list[Token], opening: int,
+                            closing: int) -> list[Token]:
+        """Reporting verbs of the frame, the one whose clause holds the quote first (the nearest such
+        ancestor: in 'X a déclaré que P "…", a rapporté Y' the words are X's, Y only relays them), then
+        by distance."""
+        verbs = self._verbs_by_distance(frame, opening, closing)
+        inside = {t.i for t in toks}
+        head = next((t for t in toks if t.head.i not in inside or t.head.i == t.i), None)
+        if head is None:
+            return verbs
+        depth = {a.i: n for n, a in enumerate(head.ancestors)}
+        return sorted(verbs, key=lambda v: (0, depth[v.i]) if v.i in depth else (1, verbs.index(v)))
+
     def _verbs_by_distance(self, frame: list[Token], opening: int, closing: int) -> list[Token]:
         found = [t for t in frame if self._is_reporting(t)]
         return sorted(found, key=lambda t: opening - t.idx if t.idx < opening else t.idx - closing)

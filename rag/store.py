@@ -15,6 +15,7 @@ Embedded (``PersistentClient`` on ``settings.store``) or server (``HttpClient``)
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -36,7 +37,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from rag.config import Settings
 from rag.faults import crash_point
 from rag.keyword import KeywordHit, KeywordIndex, visible_versions
-from rag.models import Article, Chunk, Passage
+from rag.models import Article, ArticleNotes, Chunk, Passage
 
 log = logging.getLogger(__name__)
 _PAGE = 2000
@@ -249,7 +250,8 @@ class Store:
         """Write a new version of ``article`` (see :meth:`put_articles`)."""
         self.put_articles([(article, chunks, embeddings)])
 
-    def put_articles(self, batch: list[tuple[Article, list[Chunk], Any]]) -> None:
+    def put_articles(self, batch: list[tuple[Article, list[Chunk], Any]],
+                     notes: dict[str, ArticleNotes] | None = None) -> None:
         """Write a new version of several articles: token, one add, delete older versions, token.
 
         The add is a single Chroma write of every chunk of the batch under one new version number, and
@@ -265,6 +267,7 @@ class Store:
         ]
         for (article, chunks, _emb), group in zip(batch, _split(nodes, [len(c) for _, c, _ in batch]), strict=True):
             _record_gaps(article.text, chunks, group)
+            _record_notes((notes or {}).get(article.id), chunks, group)
         ids = [article.id for article, _, _ in batch]
         self._bump()
         crash_point("before_add", self.settings.crash_at)
@@ -463,6 +466,29 @@ def _record_gaps(text: str, chunks: list[Chunk], nodes: list[BaseNode]) -> None:
         covered = max(covered, chunk.end)
     if nodes:
         nodes[-1].metadata["tail"] = text[covered:]
+
+
+def _record_notes(notes: ArticleNotes | None, chunks: list[Chunk], nodes: list[BaseNode]) -> None:
+    """Entities and quotes of the article on its chunks, written in the same add as the text.
+
+    ``ents``: the mentions inside the chunk, ``[label, start, end, canonical]`` in article offsets;
+    ``quotes``: each quote once, on the first chunk holding its start; ``people``: the article's people,
+    ``|``-separated, on every chunk (Chroma metadata values are scalars).
+    """
+    if notes is None:
+        return
+    people = "|".join(notes.people)
+    placed: set[int] = set()
+    for chunk, node in zip(chunks, nodes, strict=True):
+        ents = [list(m) for m in notes.mentions if chunk.start <= m[1] and m[2] <= chunk.end]
+        mine = []
+        for i, q in enumerate(notes.quotes):
+            if i not in placed and chunk.start <= q.start < chunk.end:
+                placed.add(i)
+                mine.append([q.speaker, q.speaker_mention, q.quote, q.cue, q.start, q.end, q.kind])
+        node.metadata["ents"] = json.dumps(ents, ensure_ascii=False)
+        node.metadata["quotes"] = json.dumps(mine, ensure_ascii=False)
+        node.metadata["people"] = people
 
 
 def _rebuild_article(rows: list[tuple[str, dict[str, Any]]]) -> Article | None:

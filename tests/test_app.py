@@ -36,13 +36,20 @@ def _sidebar_text(at: AppTest) -> str:
     return " ".join(m.value for m in at.sidebar.markdown) + " ".join(s.value for s in at.sidebar.subheader)
 
 
-def test_ask_and_see_citations(app: AppTest) -> None:
-    """A question gets an answer with [n] markers and a source showing the highlighted quote."""
-    app.chat_input[0].set_value("What did Kim say about China?").run()
-    assert not app.exception
-    body = " ".join(m.value for m in app.main.markdown)
-    assert "Kim Jong Un a déclaré" in body and "**[1]**" in body
-    assert "<mark>" in body and "Pékin et Pyongyang" in " ".join(e.label for e in app.expander)
+def test_ask_and_see_citations(news_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the seed among 100 Wikinews articles, a question gets an answer with [n] markers and the
+    seed as its first source, showing the highlighted quote."""
+    monkeypatch.setenv("NEWSQA_STORE", str(news_engine.settings.store))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert "Corpus: 101 articles" in _sidebar_text(at)
+    at.chat_input[0].set_value("What did Kim say about China?").run()
+    assert not at.exception
+    body = " ".join(m.value for m in at.main.markdown)
+    assert "Kim Jong Un a déclaré" in body and "**[1]**" in body and "<mark>" in body
+    sources = [e.label for e in at.expander if e.label.startswith("[")]
+    assert sources and sources[0].startswith("[1] Pékin et Pyongyang")
 
 
 def test_ingest_pasted_text_then_ask(app: AppTest) -> None:
@@ -83,3 +90,17 @@ def test_bad_upload_shows_error_and_changes_nothing(app: AppTest) -> None:
     app.run()
     assert any("no article text" in e.value for e in app.sidebar.error)
     assert "Corpus: 1 articles" in _sidebar_text(app)
+
+
+def test_who_is_quoted_view(app: AppTest) -> None:
+    """The 'Who is quoted' view lists the corpus's speakers; a short name narrows it and shows the chosen
+    speaker's quotes with outlet, date and the exact words."""
+    name = next(t for t in app.text_input if t.key == "who-name")
+    name.set_value("Kim").run()
+    assert not app.exception
+    [table] = app.dataframe
+    assert list(table.value["speaker"]) == ["Kim Jong Un"]
+    shown = " ".join(m.value for m in app.main.markdown)
+    assert "**Kim Jong Un**" in shown and "consolider" in shown
+    name.set_value("Poutine").run()
+    assert not app.dataframe or "Kim Jong Un" not in list(app.dataframe[0].value["speaker"])

@@ -14,6 +14,7 @@ KIM_QUOTE = "Kim Jong Un a déclaré que Pyongyang"
 
 
 def _assert_citations_verbatim(ans) -> None:
+    assert ans.citations, ans.text
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", ans.text)}
     assert markers, ans.text
     by_n = {c.n: c for c in ans.citations}
@@ -75,14 +76,19 @@ def test_filters_restrict_results(news_engine: Engine) -> None:
     """Language and date filters apply to both retrievers."""
     hits = news_engine.retriever.retrieve("Corée du Nord", k=5, where={"date_from": 20121001})
     assert hits and all(p.date and p.date >= "2012-10-01" for p in hits)
+    unfiltered = news_engine.retriever.retrieve("Corée du Nord", k=5)
+    assert any(not p.date or p.date < "2012-10-01" for p in unfiltered)  # the filter had something to remove
     assert news_engine.retriever.retrieve("Corée du Nord", k=5, where={"langs": ["de"]}) == []
 
 
 def test_per_article_limit(news_engine: Engine) -> None:
-    """No more passages per article than the diversity limit."""
-    hits = news_engine.retriever.retrieve("Corée du Nord Chine Pyongyang", k=10, per_article=1)
+    """No more passages per article than the diversity limit, where without it one article repeats."""
+    question = "Corée du Nord Chine Pyongyang"
+    unlimited = [p.article_id for p in news_engine.retriever.retrieve(question, k=10, per_article=0)]
+    assert len(unlimited) == 10 and len(set(unlimited)) < len(unlimited)
+    hits = news_engine.retriever.retrieve(question, k=10, per_article=1)
     ids = [p.article_id for p in hits]
-    assert len(ids) == len(set(ids))
+    assert len(ids) >= 2 and len(ids) == len(set(ids))
 
 
 def test_cli_json_contract(news_engine: Engine) -> None:

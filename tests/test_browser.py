@@ -21,10 +21,7 @@ from rag.engine import Engine
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (make browser-deps)"),
-]
+pytestmark = pytest.mark.browser
 HOSTILE = (
     "Le maire de Quimper a présenté le budget participatif lundi soir. "
     "<script>window.__pwned = 1</script> Le texte contenait aussi <img src=x onerror=\"window.__pwned = 2\"> "
@@ -39,13 +36,26 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, seed_path: Path) -> Iterator[str]:
-    """A live app over a store with the seed and a hostile article."""
+def chromium() -> str:
+    """Debian's chromium; without it a skip, or under CI=true a failure (.ci/run installs it)."""
+    if not Path(CHROMIUM).exists():
+        reason = f"Debian chromium not installed at {CHROMIUM} (make browser-deps)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + "; under CI=true a missing dependency fails")
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, seed_path: Path,
+           wikinews_fr_jsonl: Path) -> Iterator[str]:
+    """A live app over a store with the seed, a hostile article and 100 French Wikinews articles."""
     store = tmp_path_factory.mktemp("browser") / "store"
     settings = Settings(store=store)
     eng = Engine.open(settings, embedder)
-    items = [*read_path(seed_path, settings), *read_pasted("Budget participatif à Quimper", HOSTILE, settings)]
-    assert eng.ingestor().ingest(items).ok
+    items = [*read_path(seed_path, settings), *read_pasted("Budget participatif à Quimper", HOSTILE, settings),
+             *read_path(wikinews_fr_jsonl, settings)]
+    assert eng.ingestor().ingest(items).count("added") == 102
     del eng
     port = _free_port()
     env = {**os.environ, "NEWSQA_STORE": str(store)}
@@ -54,11 +64,14 @@ def server(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, seed_pa
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
-    while time.time() < deadline:
+    while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             break
         except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                pytest.fail(f"streamlit did not listen on port {port} within 60 s (exit status {proc.poll()})")
             time.sleep(0.5)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
@@ -66,12 +79,12 @@ def server(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, seed_pa
 
 
 @pytest.fixture(scope="module")
-def page(server: str) -> Iterator:  # type: ignore[type-arg]
+def page(chromium: str, server: str) -> Iterator:  # type: ignore[type-arg]
     """A headless Chromium page on the app."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
         pg = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -101,7 +114,7 @@ def test_hostile_article_renders_as_text(page) -> None:  # type: ignore[no-untyp
     """<script> and <img onerror> inside an article render as text and run nothing."""
     _ask(page, "Qu'a déclaré le maire de Quimper sur le budget participatif ?")
     page.locator("mark", has_text="deux millions").first.wait_for()
-    page.wait_for_timeout(1000)
+    page.wait_for_load_state("networkidle")  # an <img onerror> would have fired by now
     assert page.evaluate("window.__pwned === undefined")
     assert page.locator("[data-testid='stExpander']", has_text="<script>").count() >= 1
     assert page.locator("img[src='x']").count() == 0

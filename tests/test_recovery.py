@@ -15,6 +15,32 @@ from rag.engine import Engine
 from tests.chroma_server import free_port, start
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+QUESTION = "What did Kim say about China?"
+KIM_QUOTE = "Kim Jong Un a déclaré"  # in the seed's answer, not in the question
+UNAVAILABLE = "The article store is unavailable"
+
+
+def _store_error_shown(at: AppTest) -> bool:
+    """Is the store error on the page? It must come with a button labelled Retry."""
+    if not any(UNAVAILABLE in e.value for e in at.error):
+        return False
+    assert any(b.label == "Retry" for b in at.button), [b.label for b in at.button]
+    return True
+
+
+def _last_reply(at: AppTest) -> str:
+    """The text of the assistant's last chat message (the user's question is not part of it)."""
+    replies = [m for m in at.main.chat_message if m.name == "assistant"]
+    return " ".join(md.value for md in replies[-1].markdown) if replies else ""
+
+
+def _assert_answer_or_store_error(at: AppTest) -> None:
+    assert not at.exception
+    assert _store_error_shown(at) or KIM_QUOTE in _last_reply(at), (at.error, _last_reply(at))
+
+
+def _retry(at: AppTest) -> None:
+    next(b for b in at.button if b.label == "Retry").click().run()
 
 
 def test_chroma_server_down_and_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder,
@@ -33,14 +59,15 @@ def test_chroma_server_down_and_back(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert not at.exception and not at.error
         server.terminate()
         server.wait(timeout=20)
-        at.chat_input[0].set_value("What did Kim say about China?").run()
+        at.chat_input[0].set_value(QUESTION).run()
         assert not at.exception
-        assert any("unavailable" in e.value for e in at.error)
+        assert _store_error_shown(at)
         server = start(data, port)
-        at.button[0].click().run()  # Retry
+        _retry(at)
         assert not at.exception and not at.error
-        at.chat_input[0].set_value("What did Kim say about China?").run()
-        assert "Kim Jong Un a déclaré" in " ".join(m.value for m in at.main.markdown)
+        at.chat_input[0].set_value(QUESTION).run()
+        assert not at.exception and not at.error
+        assert KIM_QUOTE in _last_reply(at)
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -48,7 +75,8 @@ def test_chroma_server_down_and_back(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_store_directory_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder,
                                  seed_path: Path) -> None:
-    """The embedded store's directory deleted under a running app: no traceback on the next runs."""
+    """The embedded store's directory deleted under a running app: no traceback on the next runs, each
+    showing either an answer quoted from the article or the store error with a Retry button that works."""
     store = tmp_path / "store"
     settings = Settings(store=store)
     assert Engine.open(settings, embedder).ingestor().ingest(read_path(seed_path, settings)).ok
@@ -57,10 +85,12 @@ def test_store_directory_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     at.run()
     assert not at.exception
     shutil.rmtree(store)
-    at.chat_input[0].set_value("What did Kim say about China?").run()
-    assert not at.exception
+    # Chroma may keep serving from what the process still holds open, or fail on its next connection;
+    # which one comes first varies from run to run. Each run must be one of the two, without a traceback.
+    at.chat_input[0].set_value(QUESTION).run()
+    _assert_answer_or_store_error(at)
     at.run()
-    assert not at.exception
-    shown = " ".join(e.value for e in at.error) + " ".join(i.value for i in at.info) + " ".join(
-        w.value for w in at.warning) + " ".join(m.value for m in at.main.markdown)
-    assert "unavailable" in shown or "No articles yet" in shown or "Kim" in shown
+    _assert_answer_or_store_error(at)
+    if _store_error_shown(at):
+        _retry(at)  # reopens the store: no traceback, no error
+        assert not at.exception and not at.error

@@ -116,7 +116,7 @@ def test_keyword_index_is_saved_without_pickle(tmp_path: Path, embedder: Embedde
     assert files
     for path in files:
         assert path.suffix not in {".pkl", ".pickle"}
-        assert not path.read_bytes()[:1] == b"\x80", path  # pickle protocol 2+ magic
+        assert path.read_bytes()[:1] != b"\x80", path  # pickle protocol 2+ magic
 
     def no_pickle(*_a: object, **_k: object) -> None:
         raise AssertionError("pickle used to load the keyword index")
