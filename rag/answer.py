@@ -103,8 +103,15 @@ class ExtractiveAnswerer:
             own = [qt for qt in p.quotes if qt.start < a_end and a_start < qt.end
                    and (link_name(info_q.speaker, [qt.speaker]) or link_name(qt.speaker, [info_q.speaker]))]
             lead = f"{own[0].speaker}:" if own else NO_QUOTE.get(lang, NO_QUOTE["en"]).format(who=info_q.speaker)
-        # Each quoted sentence is its own citation (its exact span), in reading order.
-        for c in sorted(chosen, key=lambda c: (c.passage_rank, c.start)):
+        # Each quoted sentence is its own citation (its exact span), in reading order; sentences of several
+        # articles are listed oldest first, each with its date.
+        multi = len({passages[x.passage_rank].article_id for x in chosen}) > 1
+
+        def reading(c: Candidate) -> tuple[str, str, int]:
+            p = passages[c.passage_rank]
+            return (p.date or "", p.article_id, p.start + c.start) if multi else ("", "", p.start + c.start)
+
+        for c in sorted(chosen, key=reading):
             p = passages[c.passage_rank]
             n = len(citations) + 1
             citations.append(_citation(n, p, c.start, c.end))

@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--k", type=int)
     ask.add_argument("--mode", choices=["extractive", "generative"])
     ask.add_argument("--history", action="append", default=[], help="previous question (repeatable)")
+    ask.add_argument("--as-of", help="'today' (YYYY-MM-DD) for questions that name a time (default: today)")
     from rag import eval as rag_eval
     from rag import fit as rag_fit
 
@@ -92,7 +93,7 @@ def _quotes(args: argparse.Namespace) -> int:
 def _ask(args: argparse.Namespace) -> int:
     from rag.engine import Engine
 
-    settings = load_settings(store=args.store)
+    settings = load_settings(store=args.store, as_of=args.as_of)
     if (args.mode or settings.answer_mode) == "generative" and not settings.llm_base_url:
         raise ValueError("generative mode needs NEWSQA_LLM_BASE_URL (an Ollama or OpenAI-compatible endpoint); "
                          "nothing is sent to a default public endpoint")

@@ -7,6 +7,7 @@ the CLI and the app can each point at their own store (``--store DIR`` maps to `
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -66,6 +67,10 @@ class Settings(BaseSettings):
     candidates: int = Field(default=40, description="Candidates taken from each retriever before fusion.")
     per_article_limit: int = Field(default=2, description="At most this many passages per article.")
     fusion: Literal["hybrid", "dense", "keyword", "rrf"] = "hybrid"
+
+    as_of: date | None = Field(
+        default=None, description="'Today' for questions that name a time (last week, hier...); unset = today."
+    )
 
     # --- answering ---------------------------------------------------------------------------
     answer_mode: Literal["extractive", "generative"] = "extractive"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from rag.answer import ExtractiveAnswerer, refusal
@@ -22,6 +23,7 @@ from rag.quote_search import find_quotes, speakers_matching
 from rag.retrieve import Mode, Retriever
 from rag.store import Store, StoreError
 from rag.text import detect_language
+from rag.timeframe import RELEVANT_SHARE, Period, parse_period, recency_weight, wants_latest
 
 
 @dataclass
@@ -68,6 +70,8 @@ class Engine:
             ans = self.generative().answer(question, passages, resolved)
         else:
             ans = self.extractive.answer(question, passages, resolved, info)
+        if info.period is not None and not ans.notice:  # say which period was searched, answered or not
+            ans = replace(ans, notice=period_notice(info.period, detect_language(question), ans.refused))
         timings = {**ans.timings, "retrieve": t1 - t0, "total": time.perf_counter() - t0}
         return replace(ans, timings=timings)
 
@@ -83,7 +87,13 @@ class Engine:
         if info.qtype == "who_said_what" and info.speaker:
             info = self._resolve_speaker(info, history or [])
             resolved = _name_speaker(resolved, info)
+        period = parse_period(resolved, self.settings.as_of or date.today())
+        if period is not None:
+            where = _intersect(where, period.where())
+            info = replace(info, period=period)
         passages = self.retriever.retrieve(resolved, k=k, where=where, mode=fusion)
+        if wants_latest(resolved) and passages:
+            passages = latest_first(passages)
         if info.qtype == "who_said_what" and info.speaker:
             passages = passages + self.quote_passages(info, resolved, {p.chunk_id for p in passages})
         return resolved, info, passages
@@ -126,6 +136,38 @@ class Engine:
 
             self._generative = GenerativeAnswerer(self.settings, self.extractive)
         return self._generative
+
+
+def latest_first(passages: list[Passage]) -> list[Passage]:
+    """For "latest" questions: the passages about as relevant as the best one, newest first, then the rest.
+
+    "About as relevant" is a fused score at least :data:`rag.timeframe.RELEVANT_SHARE` of the best; the
+    recency prior (:func:`rag.timeframe.recency_weight`) orders the rest.
+    """
+    top = max(p.score for p in passages) or 1.0
+    near = [p for p in passages if p.score >= RELEVANT_SHARE * top]
+    rest = [p for p in passages if p.score < RELEVANT_SHARE * top]
+    newest = max((date.fromisoformat(p.date[:10]) for p in passages if p.date), default=date.today())
+    near.sort(key=lambda p: (p.date or "", p.score), reverse=True)
+    rest.sort(key=lambda p: p.score * recency_weight(p.date, newest), reverse=True)
+    return near + rest
+
+
+def _intersect(where: dict[str, Any] | None, period: dict[str, int]) -> dict[str, Any]:
+    """The caller's filters narrowed to the question's period."""
+    out = dict(where or {})
+    out["date_from"] = max(int(out.get("date_from") or 0), period["date_from"])
+    out["date_to"] = min(int(out.get("date_to") or 99991231), period["date_to"])
+    return out
+
+
+def period_notice(period: Period, lang: str, refused: bool) -> str:
+    """What the answer says about the period the question named."""
+    if lang == "fr":
+        return (f"Aucun article {period.describe('fr')} ne répond à cette question." if refused
+                else f"Articles publiés {period.describe('fr')} uniquement.")
+    return (f"No article {period.describe('en')} answers this." if refused
+            else f"Only articles published {period.describe('en')}.")
 
 
 def _name_speaker(question: str, info: QuestionInfo) -> str:

@@ -26,6 +26,7 @@ from typing import Literal
 from rag.nlp import Mention, analysis_of, fold_token, norm_lang, parse
 from rag.quotes import REPORTING_VERBS
 from rag.text import detect_language
+from rag.timeframe import Period
 
 QType = Literal["who", "when", "where", "how_many", "why", "what_happened", "who_said_what", "other"]
 EXPECTS: dict[str, str | None] = {
@@ -62,6 +63,7 @@ class QuestionInfo:
     years: tuple[str, ...]
     numbers: tuple[str, ...]  # numbers other than years
     speaker: str | None = None  # who_said_what: the person whose words are asked for
+    period: Period | None = None  # the time the question names (set by the engine, rag/timeframe.py)
 
     @property
     def names(self) -> tuple[str, ...]:
