@@ -50,7 +50,7 @@ def render_answer(ans: Answer, key: str) -> None:
     if ans.flagged:
         st.caption("Dropped as unsupported by the sources: " + escape_markdown(" / ".join(ans.flagged)))
     for c in ans.citations:
-        with st.expander(f"[{c.n}] {c.title[:90]}", expanded=c.n == 1):
+        with st.expander(f"[{c.n}] {c.title[:90]}", expanded=True):  # one quoted sentence each: show them
             st.markdown(source_line(c))
             st.markdown(passage_html(c), unsafe_allow_html=True)  # escaped in rag.present
             st.caption(f"Characters {c.span[0]}–{c.span[1]} of article {c.article_id}")
@@ -78,6 +78,8 @@ def sidebar(engine: Engine, settings: Settings) -> dict[str, Any]:
         opts["where"] = {k: v for k, v in where.items() if v} or None
     sb.subheader("Add articles")
     if ingest_panel(engine, settings):
+        articles = engine.store.list_articles()
+    if feeds_panel(engine, settings):
         articles = engine.store.list_articles()
     sb.subheader(f"Corpus: {len(articles)} articles, {engine.store.count()} passages")
     for a in articles[:200]:
@@ -128,6 +130,45 @@ def ingest_panel(engine: Engine, settings: Settings) -> bool:
         else:
             sb.success(f"{r.status}: {r.title[:60]}")
     return True
+
+
+def feeds_panel(engine: Engine, settings: Settings) -> bool:
+    """Feeds: subscribe (a feed or a home page announcing one), refresh all now with per-entry progress, and the
+    list with last poll, status and counts, each removable (its articles stay). True if articles may have changed."""
+    from ingest.feeds import FeedRegistry, PollResult, refresh, subscribe
+
+    sb = st.sidebar
+    registry = FeedRegistry(settings, engine.store.client)
+    sb.subheader("Feeds")
+    with sb.form("feed-add", clear_on_submit=True):
+        url = st.text_input("Feed or site URL", placeholder="https://…/rss.xml", key="feed-url")
+        add = st.form_submit_button("Subscribe", use_container_width=True)
+    refresh_now = sb.button("Refresh feeds now", use_container_width=True, key="feed-refresh")
+    results: list[PollResult] = []
+    if (add and url.strip()) or refresh_now:
+        with sb.status("Polling feeds…", expanded=True) as status:
+            def progress(r: Any) -> None:
+                status.write(f"{r.status}: {r.title[:60]}")
+
+            ingestor = engine.ingestor()
+            results = ([subscribe(url, ingestor, registry, progress)] if add and url.strip()
+                       else refresh(ingestor, registry, progress))
+            ok = all(r.ok for r in results)
+            status.update(label=f"Feeds polled: {sum(r.report.count('added') for r in results)} new articles",
+                          state="complete" if ok else "error")
+        for r in results:
+            (sb.success if r.ok else sb.error)(f"{r.feed.status}: {r.feed.title or r.feed.url}: {r.feed.message}")
+    elif add:
+        sb.error("Give a feed or site URL.")
+    for sub in registry.all():
+        cols = sb.columns([5, 1])
+        cols[0].markdown(f"**{escape_markdown((sub.title or sub.url)[:60])}**  \n{escape_markdown(sub.status)} · "
+                         f"polled {sub.last_poll[:16].replace('T', ' ') or 'never'} · {sub.articles} articles · "
+                         f"{sub.entries} listed" + (f" · {sub.left} left" if sub.left else ""))
+        if cols[1].button("✕", key=f"unfeed-{sub.url}", help=f"Unsubscribe from {sub.url} (its articles stay)"):
+            registry.remove(sub.url)
+            st.rerun()
+    return bool(results)
 
 
 def who_is_quoted(engine: Engine, opts: dict[str, Any]) -> None:

@@ -1,6 +1,8 @@
 """Command line: ``python -m ingest [--store DIR] [--json] PATH_OR_URL...``.
 
-Also ``--list``, ``--show ID``, ``--export FILE``, ``--delete ID``, ``--check`` and ``--repair``. With
+Also ``--list``, ``--show ID``, ``--export FILE``, ``--delete ID``, ``--check`` and ``--repair``; feeds with
+``--feed URL`` (subscribe and ingest), ``--refresh`` (poll every subscription once), ``--feeds`` and
+``--unfeed URL`` (see :mod:`ingest.feeds`). With
 ``--json`` the last line printed is one JSON object (see the README). Exit status: 0 when everything
 succeeded, 1 when any input failed, 2 for usage or store errors.
 """
@@ -20,7 +22,7 @@ from ingest.pipeline import Ingestor, ItemResult
 from ingest.readers import Item, read_input
 from rag.config import Settings, load_settings
 from rag.models import Article
-from rag.store import Store, StoreError
+from rag.store import Store, StoreError, store_exists
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write every stored article as ingest JSONL (re-ingesting it reproduces the corpus)")
     p.add_argument("--check", action="store_true", help="verify Chroma and the keyword index agree")
     p.add_argument("--repair", action="store_true", help="remove partial articles, rebuild keyword index")
+    p.add_argument("--feed", metavar="URL", action="append", default=[],
+                   help="subscribe to an RSS/Atom/JSON feed (or the feed a home page announces) and ingest it")
+    p.add_argument("--refresh", action="store_true", help="poll every feed subscription once (for cron)")
+    p.add_argument("--feeds", action="store_true", help="list feed subscriptions: last poll, status, counts")
+    p.add_argument("--unfeed", metavar="URL", action="append", default=[],
+                   help="remove a feed subscription (its articles stay)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--progress-lines", action="store_true",
                    help="print one line per finished article to stderr (for logs and supervisors)")
@@ -57,8 +65,14 @@ def main(argv: list[str] | None = None) -> int:
             return _export(settings, args.export, args.json)
         if args.check or args.repair:
             return _check(settings, args.repair, args.json)
+        if args.feeds:
+            return _feeds(settings, args.json)
+        if args.unfeed:
+            return _unfeed(settings, args.unfeed, args.json)
+        if args.feed or args.refresh:
+            return _poll_feeds(settings, args.feed, args.json, args.quiet, args.progress_lines)
         if not args.inputs:
-            build_parser().error("give at least one PATH_OR_URL (or --list / --delete / --check)")
+            build_parser().error("give at least one PATH_OR_URL (or --list / --delete / --check / --feed / --refresh)")
         return _ingest(settings, args.inputs, args.json, args.quiet, args.progress_lines)
     except StoreError as exc:
         _emit({"error": str(exc)}, args.json, f"error: {exc}")
@@ -113,7 +127,8 @@ def _list(settings: Settings, as_json: bool) -> int:
     people = store.keyword.people_of()
     if as_json:
         print(json.dumps({"articles": [{"id": r.id, "title": r.title, "source": r.source, "date": r.date,
-                                        "lang": r.lang, "chunks": r.chunks, "people": list(people.get(r.id, ()))}
+                                        "lang": r.lang, "chunks": r.chunks, "people": list(people.get(r.id, ())),
+                                        "story": store.keyword.story_of(r.id)}
                                        for r in rows]}, ensure_ascii=False))
         return 0
     for r in rows:
@@ -177,3 +192,72 @@ def _check(settings: Settings, repair: bool, as_json: bool) -> int:
             + ("; keyword index will rebuild on next search" if report.keyword_stale else ""))
     _emit(obj, as_json, text)
     return 0 if report.ok else 1
+
+
+def _poll_feeds(settings: Settings, urls: list[str], as_json: bool, quiet: bool, lines: bool) -> int:
+    """``--feed URL...`` subscribes (and ingests); without URLs (``--refresh``) every subscription is polled."""
+    from ingest.feeds import FeedRegistry, PollResult, refresh, subscribe
+    from rag.embeddings import make_embedder
+
+    embedder = make_embedder(settings)
+    store = Store(settings, embedder.key, embedder.dim)
+    ingestor = Ingestor(settings, embedder, store)
+    registry = FeedRegistry(settings, store.client)
+    bar = tqdm(desc="feeds", unit="entry", disable=quiet or not sys.stderr.isatty(), file=sys.stderr)
+    done = 0
+
+    def progress(result: ItemResult) -> None:
+        nonlocal done
+        done += 1
+        if lines:
+            print(f"progress {done} {result.status} {result.id}", file=sys.stderr, flush=True)
+        bar.update(1)
+        if result.status == "failed" and not as_json:
+            tqdm.write(f"failed: {result.id}: {result.reason}", file=sys.stderr)
+
+    def show(r: PollResult) -> None:
+        if not as_json:
+            tqdm.write(f"{r.feed.status:14} {r.feed.title[:50]!s:50} {r.feed.url}  -- {r.feed.message}")
+
+    if urls:
+        results = []
+        for url in urls:
+            results.append(subscribe(url, ingestor, registry, progress))
+            show(results[-1])
+    else:
+        results = refresh(ingestor, registry, progress, on_feed=show)
+    bar.close()
+    totals = {k: sum(r.report.count(k) for r in results) for k in ("added", "updated", "unchanged", "failed")}
+    _emit({"feeds": [r.to_json() for r in results], **totals}, as_json,
+          f"{len(results)} feeds polled: added {totals['added']}, updated {totals['updated']}, "
+          f"failed {totals['failed']}, feeds in error {sum(r.feed.status == 'error' for r in results)}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _feeds(settings: Settings, as_json: bool) -> int:
+    from ingest.feeds import FeedRegistry
+
+    if not store_exists(settings):
+        raise StoreError(f"no store at {Store.where_for(settings)}: check --store / NEWSQA_STORE")
+    subs = FeedRegistry(settings).all()
+    if as_json:
+        print(json.dumps({"feeds": [s.to_json() for s in subs]}, ensure_ascii=False))
+        return 0
+    for s in subs:
+        print(f"{s.last_poll[:16] or 'never':16}  {s.status:14} {s.articles:5} articles  {s.entries:4} listed  "
+              f"{s.title[:40]!s:40}  {s.url}" + (f"  -- {s.message}" if s.message else ""))
+    print(f"{len(subs)} feeds")
+    return 0
+
+
+def _unfeed(settings: Settings, urls: list[str], as_json: bool) -> int:
+    from ingest.feeds import FeedRegistry
+
+    if not store_exists(settings):
+        raise StoreError(f"no store at {Store.where_for(settings)}: check --store / NEWSQA_STORE")
+    registry = FeedRegistry(settings)
+    removed = {url: registry.remove(url) for url in urls}
+    missing = [u for u, ok in removed.items() if not ok]
+    text = "\n".join(f"removed {u} (its articles stay)" if ok else f"not subscribed: {u}" for u, ok in removed.items())
+    _emit({"removed": [u for u, ok in removed.items() if ok], "not_found": missing}, as_json, text)
+    return 1 if missing else 0

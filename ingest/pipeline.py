@@ -19,6 +19,7 @@ from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.models import Article, Chunk
 from rag.store import Store
+from rag.stories import signature
 
 log = logging.getLogger(__name__)
 Status = Literal["added", "updated", "unchanged", "failed"]
@@ -168,7 +169,8 @@ class Ingestor:
             for p in todo:
                 batch.append((p.article, p.chunks, vectors[offset:offset + len(p.chunks)]))
                 offset += len(p.chunks)
-            self.store.put_articles(batch, notes)
+            sigs = {p.article.id: signature(p.article.text).to_str() for p in todo}
+            self.store.put_articles(batch, notes, sigs)
         except Exception as exc:  # the group's single write failed: none of its articles landed
             log.exception("embedding or store write failed")
             return results + [ItemResult.of(p.article, "failed", f"{type(exc).__name__}: {exc}") for p in todo]

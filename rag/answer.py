@@ -26,7 +26,7 @@ from rag.embeddings import Embedder
 from rag.models import Answer, Citation, Passage
 from rag.nlp import link_name
 from rag.question import QuestionInfo, analyse_question
-from rag.select import Candidate, candidates, load_models, question_features
+from rag.select import Candidate, admissible, candidates, load_models, question_features
 from rag.text import detect_language
 
 REFUSAL = {
@@ -68,6 +68,7 @@ class ExtractiveAnswerer:
         qv = self.embedder.embed_query(question)
         cands = candidates(info, passages, qv, self.embedder.embed_texts, self.known_term)
         probs = sentence_model.prob(np.stack([c.x for c in cands])) if cands else np.zeros(0)
+        probs = np.where(admissible(cands), probs, 0.0) if cands else probs
         qx = question_features(info, probs, cands, passages, self.known_term)
         return Decision(info, cands, probs, float(refusal_model.prob(qx[None, :])[0]))
 
@@ -81,7 +82,8 @@ class ExtractiveAnswerer:
         timings = {"sentences": time.perf_counter() - t0}
         _, refusal_model, fitted = load_models()
         ratio = float(fitted["sentence"].get("second_sentence_ratio", 1.01))
-        if not decision.candidates or decision.answer_prob < refusal_model.threshold:
+        if (not decision.candidates or decision.answer_prob < refusal_model.threshold
+                or float(decision.probs.max()) <= 0.0):  # no admissible sentence: the constraints are unmet
             return refusal(question, q, passages, lang, self.mode, timings)
         order = np.argsort(-decision.probs)
         best = float(decision.probs[order[0]])
@@ -92,9 +94,11 @@ class ExtractiveAnswerer:
             if len(chosen) >= self.settings.answer_sentences or float(decision.probs[idx]) < best * ratio:
                 break
             chosen.append(cand)
+        info_q = decision.question
+        if info_q.qtype == "what_happened":
+            chosen = _lead_first(chosen, decision.candidates, passages, self.settings.answer_sentences)
         citations: list[Citation] = []
         parts: list[str] = []
-        info_q = decision.question
         lead = ""
         if info_q.qtype == "who_said_what" and info_q.speaker:
             top = chosen[0]
@@ -119,6 +123,24 @@ class ExtractiveAnswerer:
         text = " ".join(parts)
         return Answer(text=f"{lead} {text}" if lead else text, citations=citations, mode=self.mode,
                       question=question, resolved_question=q, closest=passages[:3], timings=timings)
+
+
+def _lead_first(chosen: list[Candidate], cands: list[Candidate], passages: list[Passage],
+                limit: int) -> list[Candidate]:
+    """For "what happened": the opening sentence of the best sentence's article first (the sentence that
+    states the event, in news writing), then the best sentences, within ``limit``."""
+    best_article = passages[chosen[0].passage_rank].article_id
+    leads = [c for c in cands if passages[c.passage_rank].article_id == best_article
+             and passages[c.passage_rank].start + c.start == _article_start(passages, best_article, cands)]
+    if not leads or any(c is leads[0] for c in chosen):
+        return chosen
+    return [leads[0], *chosen][:max(2, limit)]
+
+
+def _article_start(passages: list[Passage], article_id: str, cands: list[Candidate]) -> int:
+    """The smallest article offset among the candidates of ``article_id`` (its first sentence we hold)."""
+    return min(passages[c.passage_rank].start + c.start for c in cands
+               if passages[c.passage_rank].article_id == article_id)
 
 
 def _citation(n: int, p: Passage, start: int, end: int) -> Citation:

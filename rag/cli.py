@@ -113,5 +113,7 @@ def _ask(args: argparse.Namespace) -> int:
         print(f"\n[{c.n}] {c.title} — {c.source or 'unknown outlet'}, {c.date or 'undated'}")
         print(f"    {c.url or c.article_id}  (chars {c.span[0]}-{c.span[1]})")
         print(f"    “{c.quote}”")
+        if c.also:
+            print(f"    also reported by: {', '.join(c.also)}")
     sys.stdout.flush()
     return 0

@@ -6,6 +6,7 @@ question -> follow-up resolution -> retriever -> answerer; ``engine.ingestor()``
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -70,6 +71,8 @@ class Engine:
             ans = self.generative().answer(question, passages, resolved)
         else:
             ans = self.extractive.answer(question, passages, resolved, info)
+        if ans.citations:
+            ans = self.also_reported(ans)
         if info.period is not None and not ans.notice:  # say which period was searched, answered or not
             ans = replace(ans, notice=period_notice(info.period, detect_language(question), ans.refused))
         timings = {**ans.timings, "retrieve": t1 - t0, "total": time.perf_counter() - t0}
@@ -96,7 +99,47 @@ class Engine:
             passages = latest_first(passages)
         if info.qtype == "who_said_what" and info.speaker:
             passages = passages + self.quote_passages(info, resolved, {p.chunk_id for p in passages})
+        if not wants_comparison(resolved):
+            passages = self.one_per_story(passages)
+        if info.qtype == "what_happened" and passages:
+            passages = passages + self.lead_passages(passages)
         return resolved, info, passages
+
+    def one_per_story(self, passages: list[Passage]) -> list[Passage]:
+        """Keep the passages of the first-ranked article of each story (near-copies of one wire story add
+        nothing to an answer; its citation lists them as "also reported by")."""
+        first: dict[str, str] = {}
+        out = []
+        for p in passages:
+            story = self.store.keyword.story_of(p.article_id)
+            if first.setdefault(story, p.article_id) == p.article_id:
+                out.append(p)
+        return out
+
+    def also_reported(self, ans: Answer) -> Answer:
+        """Each citation with the outlets and dates of the other articles of its story."""
+        cites = []
+        for c in ans.citations:
+            others = [a for a in self.store.keyword.story_members(self.store.keyword.story_of(c.article_id))
+                      if a != c.article_id]
+            also = []
+            for a in others:
+                source, day = self.store.keyword.article_meta(a)
+                when = f"{str(day)[:4]}-{str(day)[4:6]}-{str(day)[6:]}" if day else "undated"
+                also.append(f"{source or a} ({when})")
+            cites.append(replace(c, also=tuple(also)))
+        return replace(ans, citations=cites)
+
+    def lead_passages(self, passages: list[Passage], articles: int = 2) -> list[Passage]:
+        """The opening chunk of the top retrieved articles, when not retrieved: "what happened to X" is
+        answered from the sentence that states the event, which news writing puts first."""
+        have = {p.chunk_id for p in passages}
+        out: list[Passage] = []
+        for aid in list(dict.fromkeys(p.article_id for p in passages))[:articles]:
+            chunks = self.store.article_chunks(aid)
+            if chunks and chunks[0].chunk_id not in have:
+                out.append(replace(chunks[0], score=min(p.score for p in passages)))
+        return out
 
     def _resolve_speaker(self, info: QuestionInfo, history: list[str]) -> QuestionInfo:
         """The full name of the asked speaker: the conversation's, else the best-quoted match in the corpus.
@@ -136,6 +179,15 @@ class Engine:
 
             self._generative = GenerativeAnswerer(self.settings, self.extractive)
         return self._generative
+
+
+_COMPARE = re.compile(r"\b(compare|comparison|outlets|différents médias|comparer|comparaison|selon les médias|"
+                      r"how did .* report|comment .* ont[- ]ils rapporté)\b", re.IGNORECASE)
+
+
+def wants_comparison(question: str) -> bool:
+    """Does the question ask to compare how outlets reported a story (then every copy stays)?"""
+    return bool(_COMPARE.search(question))
 
 
 def latest_first(passages: list[Passage]) -> list[Passage]:

@@ -33,7 +33,7 @@ import numpy as np
 from rag.answer_eval import SEED_KEY, evaluate_answers, load_questions, norm, write_news_corpus
 from rag.config import Settings
 from rag.datasets import DATA, PIAF
-from rag.select import FEATURES, MODEL_PATH, QFEATURES, candidates, load_models, question_features
+from rag.select import FEATURES, MODEL_PATH, QFEATURES, admissible, candidates, load_models, question_features
 
 ANSWERED_TARGET = 0.92  # keep this share of answerable train questions answered (the goal is >= 0.90 on test)
 C = 1.0  # scikit-learn's default regularisation; features are on comparable [0, 1] scales
@@ -208,6 +208,7 @@ def fit(work: Path, write: bool = True) -> dict[str, Any]:
 
     def qx(r: dict[str, Any]) -> np.ndarray:
         probs = 1 / (1 + np.exp(-(np.array([c.x for c in r["cands"]]) @ s_w + s_b))) if r["cands"] else np.zeros(0)
+        probs = np.where(admissible(r["cands"]), probs, 0.0) if r["cands"] else probs
         return question_features(r["info"], probs, r["cands"], r["passages"], engine.store.keyword.has_term)
 
     qxs = np.array([qx(r) for r in rows + neg_rows])

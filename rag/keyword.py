@@ -86,6 +86,21 @@ class _Built:
     hidden: frozenset[str] = field(default=frozenset())  # chunk ids of non-visible versions
     people: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))  # "|A|B|" per chunk
     quotes: list[dict[str, Any]] = field(default_factory=list)  # the quote index (see quote_rows)
+    stories: dict[str, str] = field(default_factory=dict)  # article id -> story id (rag/stories.py)
+
+
+def _stories(sigs: list[tuple[str, str, str | None]]) -> dict[str, str]:
+    """Story of every article with a signature: near-duplicates grouped (rag/stories.py), rebuilt with the
+    index so it follows every write; an unreadable signature leaves its article a story of its own."""
+    from rag.stories import StoryIndex
+
+    index = StoryIndex()
+    for aid, sig, day in sigs:
+        try:
+            index.add(aid, sig, day)
+        except ValueError:
+            log.warning("unreadable near-duplicate signature for %s", aid)
+    return {aid: index.story_of(aid) for aid, _, _ in sigs if aid in index}
 
 
 def _quote_rows(chunk_id: str, meta: dict[str, Any]) -> list[dict[str, Any]]:
@@ -137,6 +152,23 @@ class KeywordIndex:
             return set()
         hit = np.array([any(f"|{n}|" in str(p) for n in names) for p in built.people], dtype=bool)
         return set(built.article_ids[hit].tolist()) if len(hit) else set()
+
+    def story_of(self, article_id: str) -> str:
+        """The story (near-duplicate group) of an article: its own id when it has no copies."""
+        return self._built.stories.get(article_id, article_id) if self._built else article_id
+
+    def article_meta(self, article_id: str) -> tuple[str, int]:
+        """(outlet, YYYYMMDD date) of an indexed article ('' and 0 when unknown)."""
+        built = self._built
+        if built is None:
+            return "", 0
+        hit = np.flatnonzero(built.article_ids == article_id)
+        return (str(built.sources[hit[0]]), int(built.dates[hit[0]])) if len(hit) else ("", 0)
+
+    def story_members(self, story_id: str) -> list[str]:
+        """Articles of one story."""
+        built = self._built
+        return sorted(a for a, s in built.stories.items() if s == story_id) if built else []
 
     def people_of(self) -> dict[str, tuple[str, ...]]:
         """Article id -> its people (canonical names), for listings."""
@@ -234,6 +266,7 @@ class KeywordIndex:
         dates: list[int] = []
         people: list[str] = []
         quotes: list[dict[str, Any]] = []
+        sigs: list[tuple[str, str, str | None]] = []
         hidden: set[str] = set()
         fresh: dict[str, tuple[str, list[str]]] = {}
         for cid, doc, meta in rows:
@@ -254,6 +287,8 @@ class KeywordIndex:
             dates.append(int(meta.get("date_num") or 0))
             people.append(f"|{meta.get('people') or ''}|")
             quotes.extend(_quote_rows(cid, meta))
+            if meta.get("sig"):
+                sigs.append((aid, str(meta["sig"]), meta.get("date") or None))
         del rows
         bm25 = None
         if corpus:
@@ -272,6 +307,7 @@ class KeywordIndex:
             hidden=frozenset(hidden),
             people=np.array(people, dtype=object),
             quotes=quotes,
+            stories=_stories(sigs),
         )
         self._term_cache = fresh
         self._save()
@@ -305,11 +341,11 @@ class KeywordIndex:
             columns = {"ids": built.ids, "article_ids": built.article_ids.tolist(),
                        "sources": built.sources.tolist(), "langs": built.langs.tolist(),
                        "hidden": sorted(built.hidden), "langset": list(built.langset),
-                       "people": built.people.tolist(), "quotes": built.quotes}
+                       "people": built.people.tolist(), "quotes": built.quotes, "stories": built.stories}
             (tmp / "columns.json").write_text(json.dumps(columns, ensure_ascii=False), encoding="utf-8")
             np.save(tmp / "dates.npy", built.dates, allow_pickle=False)
             (tmp / "terms.json").write_text(json.dumps(self._term_cache or {}, ensure_ascii=False), encoding="utf-8")
-            (tmp / "meta.json").write_text(json.dumps({"format": 3, "generation": built.generation,
+            (tmp / "meta.json").write_text(json.dumps({"format": 4, "generation": built.generation,
                                                        "n": len(built.ids)}))
             old = self.directory.with_name(self.directory.name + ".old")
             shutil.rmtree(old, ignore_errors=True)
@@ -331,7 +367,7 @@ class KeywordIndex:
         """The saved index if it was built for ``generation``; data formats only, nothing executed."""
         try:
             meta = json.loads((self.directory / "meta.json").read_text())
-            if meta.get("format") != 3 or meta.get("generation") != generation:
+            if meta.get("format") != 4 or meta.get("generation") != generation:
                 return None
             cols = json.loads((self.directory / "columns.json").read_text(encoding="utf-8"))
             dates = np.load(self.directory / "dates.npy", allow_pickle=False)
@@ -342,7 +378,7 @@ class KeywordIndex:
                 sources=np.array(cols["sources"], dtype=object), langs=np.array(cols["langs"], dtype=object),
                 dates=dates.astype(np.int64), bm25=bm25, langset=tuple(cols["langset"]),
                 hidden=frozenset(cols["hidden"]), people=np.array(cols["people"], dtype=object),
-                quotes=list(cols["quotes"]),
+                quotes=list(cols["quotes"]), stories=dict(cols["stories"]),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None

@@ -151,12 +151,14 @@ class Citation:
     quote: str  # the quoted sentence, verbatim
     span: tuple[int, int]  # character span of ``quote`` in the cleaned article text
     passage_span: tuple[int, int] = (0, 0)  # span of ``quote`` inside ``text``
+    also: tuple[str, ...] = ()  # "Outlet (date)" of near-copies of this article (same story)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's JSON shape of a citation."""
         data = asdict(self)
         data["span"] = list(self.span)
         data["passage_span"] = list(self.passage_span)
+        data["also"] = list(self.also)
         return data
 
 

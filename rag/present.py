@@ -48,7 +48,8 @@ def source_line(c: Citation) -> str:
     url = safe_url(c.url)
     head = f"[{title}]({url.replace(')', '%29')})" if url else title
     meta = ", ".join(escape_markdown(x) for x in (c.source, c.date) if x)
-    return f"**[{c.n}]** {head}" + (f" — {meta}" if meta else "")
+    also = f" · also reported by: {escape_markdown(', '.join(c.also))}" if c.also else ""
+    return f"**[{c.n}]** {head}" + (f" — {meta}" if meta else "") + also
 
 
 def quote_markdown(row: dict[str, Any]) -> str:

@@ -59,7 +59,7 @@ class QuestionInfo:
     lang: str
     qtype: QType
     expects: str | None
-    entities: tuple[Mention, ...]  # PERSON / ORG / PLACE mentions of the question
+    entities: tuple[Mention, ...]  # PERSON / ORG / PLACE mentions of the question, and other proper nouns
     years: tuple[str, ...]
     numbers: tuple[str, ...]  # numbers other than years
     speaker: str | None = None  # who_said_what: the person whose words are asked for
@@ -77,6 +77,7 @@ def analyse_question(question: str, lang: str | None = None) -> QuestionInfo:
     doc = parse(question, lang)
     analysis = analysis_of(doc, lang)
     entities = tuple(m for m in analysis.mentions if m.label in ("PERSON", "ORG", "PLACE"))
+    entities += _proper_nouns(doc, entities)
     years = tuple(dict.fromkeys(_YEAR.findall(question)))
     numbers = tuple(n for n in dict.fromkeys(_NUM.findall(question)) if n not in years)
     qtype = _qtype(doc, lang)
@@ -116,6 +117,34 @@ def _qtype(doc: object, lang: str) -> QType:
             if head in _PLACE_NOUNS:
                 return "where"
     return "other"
+
+
+def _proper_nouns(doc: object, taken: tuple[Mention, ...]) -> tuple[Mention, ...]:
+    """Runs of proper nouns the NER missed ("Notre-Dame", "Vendée Globe"): names a question constrains too.
+
+    Months and words inside a date mention are left out: they name a time, handled by rag/timeframe.py.
+    """
+    from rag.timeframe import MONTHS
+
+    out: list[Mention] = []
+    run: list[object] = []
+
+    def close() -> None:
+        if run:
+            start, end = run[0].idx, run[-1].idx + len(run[-1].text)  # type: ignore[attr-defined]
+            if not any(m.start < end and start < m.end for m in taken):
+                text = doc.text[start:end]  # type: ignore[attr-defined]
+                out.append(Mention(text, "OTHER", start, end, text))
+            run.clear()
+
+    for tok in doc:  # type: ignore[attr-defined]
+        if (tok.pos_ == "PROPN" and tok.i > 0 and tok.ent_type_ not in ("DATE", "TIME")
+                and fold_token(tok.text) not in MONTHS):
+            run.append(tok)
+        else:
+            close()
+    close()
+    return tuple(out)
 
 
 def _speaker(doc: object, entities: tuple[Mention, ...]) -> str | None:

@@ -59,6 +59,9 @@ FEATURES = (
     "prev_cov",         # share of the question's terms in the sentence before it (answers often follow it)
     "next_cov",         # ... and in the sentence after it
     "first_in_passage", # the sentence opens its passage
+    "unmet",            # a hard constraint fails: a name of the question (a person's name across languages)
+                        # absent from the sentence's passage and article, or a year it names absent; such a
+                        # sentence is never an answer (see :func:`admissible`)
 )
 QFEATURES = (
     "best", "second", "margin", "best_ent_article", "best_year_missing", "best_type_ok", "best_cov",
@@ -116,9 +119,12 @@ def load_models(path: str = str(MODEL_PATH)) -> tuple[Model, Model, dict[str, An
 
 
 def _has_name(name: str, text_tokens: set[str], canon: list[str]) -> bool:
-    """Is ``name`` in a text (all its identifying tokens) or among its linked mentions?"""
+    """Is ``name`` in a text (all its identifying tokens, hyphens or not) or among its linked mentions?"""
     keys = key_tokens(name)
     if keys and set(keys) <= text_tokens:
+        return True
+    parts = {p for k in keys for p in k.split("-") if p}
+    if parts and parts <= {p for t in text_tokens for p in t.split("-")}:
         return True
     return link_name(name, canon) is not None
 
@@ -139,6 +145,7 @@ def candidates(q: QuestionInfo, passages: list[Passage], qv: np.ndarray, embed: 
     qterms = set(query_terms(q.text))
     top = max((p.score for p in passages), default=0.0) or 1.0
     names = list(q.names)
+    persons = {m.canonical for m in q.entities if m.label == "PERSON"}
     ctx: dict[int, tuple[set[str], set[str], list[str], bool]] = {}
     for i, p in enumerate(passages):
         body = p.title + "\n" + p.text
@@ -178,6 +185,8 @@ def candidates(q: QuestionInfo, passages: list[Passage], qv: np.ndarray, embed: 
             f["ent_sent"] = sum(_has_name(n, stoks, sent_canon) for n in names) / len(names)
             f["ent_article"] = sum(_has_name(n, ptoks, canon) for n in names) / len(names)
         f["year_missing"] = float(year_missing)
+        hard = [n for n in names if p.lang == q.lang or n in persons]
+        f["unmet"] = float(year_missing or any(not _has_name(n, ptoks, canon) for n in hard))
         f["is_question"] = float(text.rstrip("»”\"' ").endswith("?"))
         f["heading"] = float(not re.search(r"[.!?…][\"»”’')\]]*$", text))
         f["lead"] = float(a_start < 300)
@@ -198,6 +207,16 @@ def candidates(q: QuestionInfo, passages: list[Passage], qv: np.ndarray, embed: 
         f["first_in_passage"] = float(n == 0 or spans[n - 1][0] != i)
         out.append(Candidate(i, s, e, np.array([f[k] for k in FEATURES], dtype=np.float64)))
     return out
+
+
+def admissible(cands: list[Candidate]) -> np.ndarray:
+    """Which candidates may be an answer: the question's constraints are met in their passage and article.
+
+    The issue's rule, not a weight: "the question's entities must be met in the sentence or its article";
+    names are compared within a language (a place is spelled differently across languages, a person is not).
+    """
+    idx = FEATURES.index("unmet")
+    return np.array([c.x[idx] < 0.5 for c in cands], dtype=bool)
 
 
 def question_features(q: QuestionInfo, probs: np.ndarray, cands: list[Candidate], passages: list[Passage],

@@ -251,7 +251,7 @@ class Store:
         self.put_articles([(article, chunks, embeddings)])
 
     def put_articles(self, batch: list[tuple[Article, list[Chunk], Any]],
-                     notes: dict[str, ArticleNotes] | None = None) -> None:
+                     notes: dict[str, ArticleNotes] | None = None, signatures: dict[str, str] | None = None) -> None:
         """Write a new version of several articles: token, one add, delete older versions, token.
 
         The add is a single Chroma write of every chunk of the batch under one new version number, and
@@ -268,6 +268,8 @@ class Store:
         for (article, chunks, _emb), group in zip(batch, _split(nodes, [len(c) for _, c, _ in batch]), strict=True):
             _record_gaps(article.text, chunks, group)
             _record_notes((notes or {}).get(article.id), chunks, group)
+            if signatures and article.id in signatures and group:  # near-duplicate signature, on the first chunk
+                group[0].metadata["sig"] = signatures[article.id]
         ids = [article.id for article, _, _ in batch]
         self._bump()
         crash_point("before_add", self.settings.crash_at)

@@ -30,7 +30,7 @@ def test_what_did_kim_say_about_china_in_english(news_engine: Engine) -> None:
     ans = news_engine.ask("What did Kim say about China?")
     assert not ans.refused
     assert KIM_QUOTE in ans.text
-    assert ans.text.startswith("According to [1]")
+    assert ans.text.startswith("Kim Jong Un: According to [1]")  # names the speaker, then the source's language
     _assert_citations_verbatim(ans)
     kim = next(c for c in ans.citations if KIM_QUOTE in c.quote)
     assert kim.title.startswith("Pékin et Pyongyang")
@@ -64,10 +64,12 @@ def test_unanswerable_question_is_refused(news_engine: Engine) -> None:
 
 
 def test_follow_up_uses_the_conversation(news_engine: Engine) -> None:
-    """'and what did he say about Russia?' is resolved against the previous question."""
+    """'and what did he say about Russia?' is resolved against the previous question, to the full name of
+    the person the previous answer was about."""
     first = news_engine.ask("What did Kim say about China?")
+    assert first.resolved_question == "What did Kim Jong Un say about China?"
     ans = news_engine.ask("And what did he say about Russia?", history=[first.resolved_question])
-    assert ans.resolved_question == "And what did Kim say about Russia?"
+    assert ans.resolved_question == "And what did Kim Jong Un say about Russia?"
     assert not ans.refused
     assert any("Russie" in c.text or "russe" in c.text for c in ans.citations)
 
