@@ -16,8 +16,9 @@ from rag.fit import open_news_engine
 # Measured on the test split with the committed rag/data/answerer.json (see README "Quality"); each floor
 # is the measurement minus about one binomial standard error of its own sample (sqrt(p(1-p)/n)), so a
 # regression of the answerer fails while run-to-run noise (none: the pipeline is deterministic) does not.
-# Measured: answer_correct 0.552 (n=87), answered 0.954 (n=87), refused 0.634 (n=41).
-FLOORS = {"answer_correct": 0.50, "answered": 0.93, "refused": 0.56}
+# Measured: answer_correct 0.540 (n=87, SE 0.053), answered 0.908 (n=87, SE 0.031), refused 0.683 (n=41,
+# SE 0.073).
+FLOORS = {"answer_correct": 0.49, "answered": 0.87, "refused": 0.61}
 
 
 @pytest.fixture(scope="module")
