@@ -17,6 +17,7 @@ from ingest.readers import read_pasted, read_path
 from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.engine import Engine
+from tests.localhttp import QuietHandler, serve
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,3 +131,39 @@ def test_ingest_from_sidebar_then_ask(page) -> None:  # type: ignore[no-untyped-
     page.get_by_test_id("stAlertContentSuccess").get_by_text("added: Tramway de Nantes prolongé").wait_for()
     _ask(page, "Qu'a déclaré Aline Morvan ?")
     page.locator("mark", has_text="premières rames").first.wait_for()
+
+
+class _FeedSite(QuietHandler):
+    """An RSS 2.0 feed of two articles, and the article pages."""
+
+    def do_GET(self) -> None:
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if self.path == "/rss.xml":
+            items = "".join(
+                f"<item><title>Concert {n} à Lorient</title><link>{base}/a{n}</link>"
+                f"<pubDate>Tue, 0{n} Sep 2026 10:00:00 GMT</pubDate></item>" for n in (1, 2))
+            body = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Lorient Infos</title>'
+                    f"<link>{base}/</link><description>x</description>{items}</channel></rss>").encode()
+            self.send_body(200, "application/rss+xml", body)
+            return
+        n = self.path.strip("/a")
+        html = (f"<html><head><title>Concert {n} à Lorient</title></head><body><article><h1>Concert {n} à "
+                f"Lorient</h1><p>Le festival de Lorient a accueilli le concert numéro {n} devant quatre mille "
+                "spectateurs samedi soir. Les organisateurs ont salué une affluence record pour la saison.</p>"
+                "</article></body></html>")
+        self.send_body(200, "text/html; charset=utf-8", html.encode())
+
+
+def test_feeds_panel_subscribes(page) -> None:  # type: ignore[no-untyped-def]
+    """The sidebar's Feeds panel subscribes to a feed: its entries are ingested and the feed is listed."""
+    with serve(_FeedSite) as base:
+        page.get_by_label("Feed or site URL").fill(f"{base}/rss.xml")
+        page.get_by_role("button", name="Subscribe").click()
+        page.get_by_text("Feeds polled: 2 new articles").first.wait_for()
+        page.get_by_text("Lorient Infos").first.wait_for()
+
+
+def test_date_scoped_question(page) -> None:  # type: ignore[no-untyped-def]
+    """A question naming a period with no articles says which period was searched, and quotes nothing."""
+    _ask(page, "Qu'a dit le maire de Quimper en 1999 ?")
+    page.get_by_text("Aucun article du 1999-01-01 au 1999-12-31").first.wait_for()
