@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from rag.nlp import Analysis, analysis_of, fold_token, link_name, norm_lang, parse
+from rag.text import strip_span
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -162,7 +163,7 @@ def quote_spans(text: str) -> list[tuple[int, int, int, int]]:
                 i = close + 1
                 continue
         i += 1
-    return [(o, *_strip(text, s, e), c) for o, s, e, c in spans if text[s:e].strip()]
+    return [(o, *strip_span(text, s, e), c) for o, s, e, c in spans if text[s:e].strip()]
 
 
 def _find_close(text: str, i: int, ch: str) -> int:
@@ -183,12 +184,6 @@ def _find_close(text: str, i: int, ch: str) -> int:
     return -1
 
 
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 class _Context:

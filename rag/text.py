@@ -42,10 +42,10 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             end = m.end()
             if not _NEXT_START.match(text, end, p_end) or _is_abbreviation(text, m.start(), start):
                 continue
-            spans.append(_strip(text, start, end))
+            spans.append(strip_span(text, start, end))
             start = end
         if start < p_end:
-            spans.append(_strip(text, start, p_end))
+            spans.append(strip_span(text, start, p_end))
     return [s for s in spans if s[1] > s[0]]
 
 
@@ -69,7 +69,8 @@ def _is_abbreviation(text: str, dot: int, floor: int) -> bool:
     return word.lower().rstrip(".") in _ABBREV
 
 
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` narrowed to exclude surrounding whitespace."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
