@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 
 from ingest.readers import read_bytes, read_input, read_pasted
+from rag.catalog import SORT_KEYS
 from rag.config import Settings, load_settings
 from rag.engine import Engine
 from rag.models import Answer
@@ -66,30 +67,20 @@ def sidebar(engine: Engine, settings: Settings) -> dict[str, Any]:
     modes = ["extractive"] + (["generative"] if settings.generative_available else [])
     opts: dict[str, Any] = {"mode": sb.selectbox("Answer mode", modes), "k": sb.slider("Passages", 1, 10,
                                                                                        settings.top_k)}
-    articles = engine.store.list_articles()
+    catalog = engine.catalog()
     with sb.expander("Filters"):
-        sources = sorted({a.source for a in articles if a.source})
-        langs = sorted({a.lang for a in articles})
-        where: dict[str, Any] = {"sources": st.multiselect("Outlet", sources),
-                                 "langs": st.multiselect("Language", langs)}
+        where: dict[str, Any] = {"sources": st.multiselect("Outlet", catalog.outlets()),
+                                 "langs": st.multiselect("Language", catalog.languages())}
         if st.checkbox("Filter by date"):
             d0, d1 = st.date_input("Published between", (date(2000, 1, 1), date.today()))
             where["date_from"], where["date_to"] = int(d0.strftime("%Y%m%d")), int(d1.strftime("%Y%m%d"))
         opts["where"] = {k: v for k, v in where.items() if v} or None
     sb.subheader("Add articles")
-    if ingest_panel(engine, settings):
-        articles = engine.store.list_articles()
-    if feeds_panel(engine, settings):
-        articles = engine.store.list_articles()
-    sb.subheader(f"Corpus: {len(articles)} articles, {engine.store.count()} passages")
-    for a in articles[:200]:
-        cols = sb.columns([5, 1])
-        cols[0].markdown(f"**{escape_markdown(a.title[:70])}**  \n{escape_markdown(a.source or '—')} · "
-                         f"{a.date or 'undated'} · {a.lang}")
-        if cols[1].button("🗑", key=f"del-{a.id}", help=f"Delete {a.id}"):
-            engine.store.delete_article(a.id)
-            engine.store.sync_keyword()
-            st.rerun()
+    changed = ingest_panel(engine, settings)
+    changed = feeds_panel(engine, settings) or changed
+    if changed:
+        catalog = engine.catalog()
+    sb.subheader(f"Corpus: {len(catalog)} articles, {engine.store.count()} passages")
     return opts
 
 
@@ -171,6 +162,48 @@ def feeds_panel(engine: Engine, settings: Settings) -> bool:
     return bool(results)
 
 
+PAGE_SIZE = 50  # rows per page of the corpus table: one screen
+
+
+def corpus_table(engine: Engine) -> None:
+    """The corpus as a searchable, sortable, paged table; selected articles deleted after a confirmation.
+
+    Rows come from :meth:`Engine.catalog`, built once per state of the store: a keystroke searches and sorts
+    in memory, never rescans Chroma.
+    """
+    catalog = engine.catalog()
+    with st.expander(f"Corpus ({len(catalog)} articles)"):
+        cols = st.columns([4, 2, 1, 1])
+        text = cols[0].text_input("Search title, outlet, people", key="corpus-search")
+        sort = cols[1].selectbox("Sort by", SORT_KEYS, key="corpus-sort")
+        descending = cols[2].toggle("Descending", value=True, key="corpus-desc")
+        page_no = cols[3].number_input("Page", min_value=1, value=1, step=1, key="corpus-page")
+        page = catalog.query(text, sort, descending, int(page_no) - 1, PAGE_SIZE)
+        st.caption(f"{page.total} matching · page {page.page + 1} of {page.pages}")
+        if not page.rows:
+            return
+        st.dataframe([r.as_dict() for r in page.rows], hide_index=True, use_container_width=True)
+        labels = {r.id: f"{r.title[:70]} · {r.outlet or '—'} · {r.date or 'undated'}" for r in page.rows}
+        chosen = st.multiselect("Select articles to delete", list(labels), format_func=labels.__getitem__,
+                                key="corpus-selected")
+        if chosen and st.button(f"Delete {len(chosen)} selected…", key="corpus-delete"):
+            st.session_state["corpus-confirm"] = list(chosen)
+        pending = [a for a in st.session_state.get("corpus-confirm", []) if a in labels]
+        if pending:
+            st.warning(f"Delete {len(pending)} article(s) and all their passages? This cannot be undone.")
+            yes, no = st.columns(2)
+            if yes.button("Confirm delete", type="primary", key="corpus-confirm-yes"):
+                for aid in pending:
+                    engine.store.delete_article(aid)
+                engine.store.sync_keyword()
+                st.session_state.pop("corpus-confirm", None)
+                st.session_state.pop("corpus-selected", None)
+                st.rerun()
+            if no.button("Cancel", key="corpus-confirm-no"):
+                st.session_state.pop("corpus-confirm", None)
+                st.rerun()
+
+
 def who_is_quoted(engine: Engine, opts: dict[str, Any]) -> None:
     """The corpus's speakers (or those of the filtered set), and a chosen speaker's quotes with their sources."""
     with st.expander("Who is quoted"):
@@ -235,6 +268,7 @@ def main() -> None:
     try:
         engine = get_engine(str(settings.store))
         opts = sidebar(engine, settings)
+        corpus_table(engine)
         who_is_quoted(engine, opts)
         chat(engine, opts)
     except StoreError as exc:

@@ -26,13 +26,14 @@ from rag.embeddings import Embedder
 from rag.models import Answer, Citation, Passage
 from rag.nlp import link_name
 from rag.question import QuestionInfo, analyse_question
-from rag.select import Candidate, admissible, candidates, load_models, question_features
+from rag.select import FEATURES, Candidate, admissible, candidates, load_models, question_features
 from rag.text import detect_language
 
 REFUSAL = {
     "en": "I couldn't find this in the ingested articles.",
     "fr": "Je n'ai pas trouvé la réponse dans les articles ingérés.",
 }
+UNDATED = {"en": "undated", "fr": "sans date"}
 NO_QUOTE = {
     "en": "I found no quote of {who} on this in the articles; what they report:",
     "fr": "Je n'ai pas trouvé de citation de {who} à ce sujet dans les articles ; ce qu'ils rapportent :",
@@ -85,6 +86,10 @@ class ExtractiveAnswerer:
         if (not decision.candidates or decision.answer_prob < refusal_model.threshold
                 or float(decision.probs.max()) <= 0.0):  # no admissible sentence: the constraints are unmet
             return refusal(question, q, passages, lang, self.mode, timings)
+        if decision.question.timeline:
+            picks = _timeline(decision, passages, ratio, self.settings.timeline_lines)
+            if len(picks) > 1:  # one article: an ordinary answer from it
+                return _timeline_answer(question, q, picks, passages, lang, timings)
         order = np.argsort(-decision.probs)
         best = float(decision.probs[order[0]])
         chosen = [decision.candidates[int(order[0])]]
@@ -123,6 +128,45 @@ class ExtractiveAnswerer:
         text = " ".join(parts)
         return Answer(text=f"{lead} {text}" if lead else text, citations=citations, mode=self.mode,
                       question=question, resolved_question=q, closest=passages[:3], timings=timings)
+
+
+def _timeline(decision: Decision, passages: list[Passage], ratio: float, limit: int) -> list[Candidate]:
+    """"What happened with X?": each article's most likely sentence, for at most ``limit`` articles.
+
+    A line must be about X: when the question names people, places or organisations the sentence names them
+    all (linked names); for a topic without a name the sentence must be nearly as likely as the best one
+    (the fitted ``second_sentence_ratio``). Inadmissible sentences (probability 0) never count.
+    """
+    ent_sent = FEATURES.index("ent_sent")
+    best = float(decision.probs.max())
+    per_article: dict[str, tuple[float, Candidate]] = {}
+    for c, prob in zip(decision.candidates, decision.probs, strict=True):
+        if prob <= 0.0 or (decision.question.names and c.x[ent_sent] < 1.0) or (
+                not decision.question.names and prob < best * ratio):
+            continue
+        aid = passages[c.passage_rank].article_id
+        if aid not in per_article or prob > per_article[aid][0]:
+            per_article[aid] = (float(prob), c)
+    return [c for _, c in sorted(per_article.values(), key=lambda t: -t[0])[:limit]]
+
+
+def _timeline_answer(question: str, resolved: str, picks: list[Candidate], passages: list[Passage], lang: str,
+                     timings: dict[str, float]) -> Answer:
+    """A dated timeline: one quoted sentence per article, oldest first, each its own citation."""
+    def when(c: Candidate) -> tuple[str, str]:
+        p = passages[c.passage_rank]
+        return (p.date or "", p.article_id)
+
+    citations: list[Citation] = []
+    lines: list[str] = []
+    for c in sorted(picks, key=when):
+        p = passages[c.passage_rank]
+        n = len(citations) + 1
+        citations.append(_citation(n, p, c.start, c.end))
+        day = (p.date or "")[:10] or UNDATED.get(lang, UNDATED["en"])
+        lines.append(f"{day} — {_render(p.text[c.start:c.end], n, p, lang)}")
+    return Answer(text="\n".join(lines), citations=citations, mode=ExtractiveAnswerer.mode, question=question,
+                  resolved_question=resolved, closest=passages[:3], timings=timings)
 
 
 def _lead_first(chosen: list[Candidate], cands: list[Candidate], passages: list[Passage],

@@ -12,6 +12,12 @@ Prints a table and, with ``--json``, one JSON line. Three parts:
   passages (plus a little noise): the index holds realistic, varied vectors, and what is measured is
   the search, not the embedder. Questions are real PIAF questions.
 * **start-up**: a fresh ``python -m rag ask`` process: imports, model load, store open, first answer.
+* **stories** (``--stories N``): the cost per article of near-duplicate detection on N real Wikinews
+  articles: the MinHash signature computed at ingest, and placing the article in the story index
+  (LSH query + confirmation), which the keyword index does again for every article when it rebuilds;
+  next to the ingest bench's time per article when both ran.
+* **catalog** (``--catalog N``): the app's corpus table over N generated articles: the one build per
+  state of the store (a full metadata scan) and the per-keystroke search/sort/page, p50/p95.
 """
 
 from __future__ import annotations
@@ -116,12 +122,11 @@ def bench_memory(embedder: Embedder, n: int, tmp: Path) -> dict[str, Any]:
 
 
 def _generated_store(embedder: Embedder, n_chunks: int, tmp: Path, base_vecs: np.ndarray,
-                     passages: list[dict[str, Any]]) -> Engine:
-    settings = Settings(store=tmp / f"q{n_chunks}")
+                     passages: list[dict[str, Any]], per_article: int = 5) -> Engine:
+    settings = Settings(store=tmp / f"q{n_chunks}-{per_article}")
     engine = Engine.open(settings, embedder)
     rng = random.Random(n_chunks)
     sentences = [[p["text"][s:e] for s, e in split_sentences(p["text"])] or [p["text"]] for p in passages]
-    per_article = 5
     noise = np.random.default_rng(n_chunks)
     batch: list[tuple[Article, list[Chunk], np.ndarray]] = []
     for a in range(n_chunks // per_article):
@@ -135,7 +140,8 @@ def _generated_store(embedder: Embedder, n_chunks: int, tmp: Path, base_vecs: np
             v = base_vecs[x] + base_vecs[y] + noise.normal(0, 0.02, base_vecs.shape[1])
             vecs.append(v / np.linalg.norm(v))
         article = Article(id=f"gen-{a}", title=passages[rng.randrange(len(passages))]["title"],
-                          text="\n\n".join(parts), lang="fr", source="generated", date="2024-01-01")
+                          text="\n\n".join(parts), lang="fr", source=f"outlet {a % 17}",
+                          date=f"2024-{1 + a % 12:02d}-{1 + a % 28:02d}")
         batch.append((article, chunks, np.asarray(vecs, dtype=np.float32)))
         if len(batch) == 200:
             engine.store.put_articles(batch)
@@ -174,6 +180,50 @@ def bench_query(embedder: Embedder, sizes: list[int], n_queries: int, tmp: Path)
                     "answer_p50_ms": 1000 * statistics.median(answer), "answer_p95_ms": 1000 * _pct(answer, 0.95),
                     "keyword_sync_when_unchanged_ms": sync_ms, "keyword_rebuilt_per_query": rebuilt})
     return out
+
+
+def bench_stories(n: int) -> dict[str, Any]:
+    """Near-duplicate detection per article, on N real Wikinews articles (each also added as an edited copy,
+    so the index holds stories of two and the confirmation step runs)."""
+    from rag.datasets import WIKINEWS
+    from rag.stories import StoryIndex, signature
+
+    rows = [json.loads(line) for line in WIKINEWS.read_text(encoding="utf-8").splitlines() if line.strip()][:n]
+    texts = [r["text"] for r in rows] + [r["text"] + "\n\nThis story was republished." for r in rows]
+    t0 = time.perf_counter()
+    sigs = [signature(t) for t in texts]
+    sig_s = time.perf_counter() - t0
+    index = StoryIndex()
+    t0 = time.perf_counter()
+    for i, sig in enumerate(sigs):
+        index.add(f"a{i}", sig)
+    place_s = time.perf_counter() - t0
+    grouped = sum(index.story_of(f"a{i}") == index.story_of(f"a{i + len(rows)}") for i in range(len(rows)))
+    return {"articles": len(texts), "signature_ms_per_article": 1000 * sig_s / len(texts),
+            "place_ms_per_article": 1000 * place_s / len(texts), "copies_grouped": grouped / max(1, len(rows))}
+
+
+def bench_catalog(embedder: Embedder, n_articles: int, tmp: Path, n_queries: int = 200) -> dict[str, Any]:
+    """The corpus table at N articles: one build per store state, then in-memory search/sort/page per keystroke."""
+    from rag.catalog import SORT_KEYS
+
+    passages = piaf_corpus()
+    base_vecs = embedder.embed_texts([f"{p['title']}\n{p['text']}" for p in passages[:500]])
+    engine = _generated_store(embedder, n_articles, tmp, base_vecs, passages[:500], per_article=1)
+    t0 = time.perf_counter()
+    catalog = engine.catalog()
+    build = time.perf_counter() - t0
+    rng = random.Random(7)
+    words = [w for p in passages[:500] for w in p["title"].split() if len(w) > 3]
+    times = []
+    for i in range(n_queries):  # a keystroke: a prefix of a title word, one of the sorts, a page
+        word = rng.choice(words)
+        text = word[: rng.randint(1, len(word))]
+        t = time.perf_counter()
+        engine.catalog().query(text, SORT_KEYS[i % len(SORT_KEYS)], bool(i % 2), rng.randrange(3), 50)
+        times.append(time.perf_counter() - t)
+    return {"articles": len(catalog), "build_s": build, "keystroke_p50_ms": 1000 * statistics.median(times),
+            "keystroke_p95_ms": 1000 * _pct(times, 0.95), "builds": engine._catalog.builds}
 
 
 def startup_probe(store: str) -> None:
@@ -217,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chunks", type=int, nargs="*", default=[1000, 10000, 100000])
     p.add_argument("--queries", type=int, default=100)
     p.add_argument("--memory", type=int, default=0, help="ingest N generated articles, report RSS (0 = skip)")
+    p.add_argument("--stories", type=int, default=0, help="Wikinews articles for the duplicate-detection cost")
+    p.add_argument("--catalog", type=int, default=0, help="articles in the corpus-table bench (0 = skip)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     embedder = make_embedder(Settings())
@@ -230,6 +282,22 @@ def main(argv: list[str] | None = None) -> int:
                   f"{ing['without_nlp_articles_per_s']:.1f} articles/s (NLP adds "
                   f"{ing['nlp_extra_time_per_article']:.0%} per article)  peak RSS {ing['peak_rss_mb']:.0f} MB",
                   flush=True)
+        if args.stories:
+            result["stories"] = sto = bench_stories(args.stories)
+            line = (f"stories: {sto['articles']} articles  signature {sto['signature_ms_per_article']:.2f} ms  "
+                    f"placement {sto['place_ms_per_article']:.2f} ms per article  copies grouped "
+                    f"{sto['copies_grouped']:.3f}")
+            if args.ingest:
+                per_article = 1000 / result["ingest"]["pipeline_articles_per_s"]
+                share = (sto["signature_ms_per_article"] + sto["place_ms_per_article"]) / per_article
+                result["stories"]["share_of_ingest"] = share
+                line += f"  ({share:.1%} of the {per_article:.1f} ms an article takes to ingest)"
+            print(line, flush=True)
+        if args.catalog:
+            result["catalog"] = cat = bench_catalog(embedder, args.catalog, Path(tmp))
+            print(f"catalog: {cat['articles']} articles  build {cat['build_s']:.2f} s (once per store state)  "
+                  f"keystroke p50 {cat['keystroke_p50_ms']:.2f} ms  p95 {cat['keystroke_p95_ms']:.2f} ms  builds "
+                  f"{cat['builds']}", flush=True)
         if args.memory:
             result["memory"] = mem = bench_memory(embedder, args.memory, Path(tmp))
             print("memory: " + ", ".join(f"{k} {v:.1f}" for k, v in mem.items()), flush=True)
@@ -239,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             for r in result["query"]:
                 print(f"{r['chunks']:7d} {r['build_s']:8.1f} {r['retrieval_p50_ms']:7.1f}ms "
                       f"{r['retrieval_p95_ms']:7.1f}ms {r['answer_p50_ms']:6.1f}ms {r['answer_p95_ms']:6.1f}ms")
-            result["startup"] = st = bench_startup(Path(tmp) / f"q{args.chunks[-1]}")
+            result["startup"] = st = bench_startup(Path(tmp) / f"q{args.chunks[-1]}-5")
             print("start-up: " + ", ".join(f"{k} {v:.2f}" for k, v in st.items()))
     if args.json:
         print(json.dumps(result))

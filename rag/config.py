@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     # --- answering ---------------------------------------------------------------------------
     answer_mode: Literal["extractive", "generative"] = "extractive"
     answer_sentences: int = 2
+    timeline_lines: int = Field(default=5, description="At most this many articles (one line each) in the dated "
+                                "timeline that answers \"what happened with X?\"; a reading-length choice.")
     # The refusal decision and its threshold are fitted: rag/data/answerer.json, made by `python -m rag fit`.
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible or Ollama base URL.")
     llm_model: str = "llama3.1"

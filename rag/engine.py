@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from rag.answer import ExtractiveAnswerer, refusal
+from rag.catalog import Catalog, CatalogCache
 from rag.config import Settings
 from rag.conversation import resolve
 from rag.embeddings import Embedder, make_embedder
@@ -37,6 +38,7 @@ class Engine:
     retriever: Retriever
     extractive: ExtractiveAnswerer
     _generative: Any = field(default=None, repr=False)
+    _catalog: CatalogCache = field(default_factory=CatalogCache, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, create: bool = True) -> Engine:
@@ -51,6 +53,10 @@ class Engine:
         store = Store(settings, embedder.key, embedder.dim)
         return cls(settings, embedder, store, Retriever(settings, embedder, store),
                    ExtractiveAnswerer(settings, embedder, store.keyword.has_term))
+
+    def catalog(self) -> Catalog:
+        """The corpus table's rows, built once per state of the store (see :mod:`rag.catalog`)."""
+        return self._catalog.get(self.store)
 
     def ingestor(self) -> Any:
         """An :class:`ingest.pipeline.Ingestor` writing to this engine's store."""
@@ -94,6 +100,8 @@ class Engine:
         if period is not None:
             where = _intersect(where, period.where())
             info = replace(info, period=period)
+        if info.timeline:  # a timeline wants more articles than one answer: one line each, up to timeline_lines
+            k = max(k or self.settings.top_k, self.settings.timeline_lines * self.settings.per_article_limit)
         passages = self.retriever.retrieve(resolved, k=k, where=where, mode=fusion)
         if wants_latest(resolved) and passages:
             passages = latest_first(passages)
@@ -102,7 +110,8 @@ class Engine:
         if not wants_comparison(resolved):
             passages = self.one_per_story(passages)
         if info.qtype == "what_happened" and passages:
-            passages = passages + self.lead_passages(passages)
+            articles = self.settings.timeline_lines if info.timeline else 2
+            passages = passages + self.lead_passages(passages, articles)
         return resolved, info, passages
 
     def one_per_story(self, passages: list[Passage]) -> list[Passage]:

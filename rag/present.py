@@ -23,7 +23,7 @@ def escape_markdown(text: str) -> str:
 
 def answer_markdown(text: str) -> str:
     """The answer text escaped, with its ``[n]`` markers kept as plain bold references."""
-    escaped = escape_markdown(text)
+    escaped = escape_markdown(text).replace("\n", "  \n")  # a timeline's lines stay lines
     return re.sub(r"\\\[(\d+)\\\]", r"**[\1]**", escaped)
 
 

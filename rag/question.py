@@ -63,6 +63,7 @@ class QuestionInfo:
     years: tuple[str, ...]
     numbers: tuple[str, ...]  # numbers other than years
     speaker: str | None = None  # who_said_what: the person whose words are asked for
+    timeline: bool = False  # "what happened with X?": about X as a whole, answered as a dated timeline
     period: Period | None = None  # the time the question names (set by the engine, rag/timeframe.py)
 
     @property
@@ -84,7 +85,34 @@ def analyse_question(question: str, lang: str | None = None) -> QuestionInfo:
     speaker = None
     if qtype == "who_said_what":
         speaker = _speaker(doc, entities)
-    return QuestionInfo(question, lang, qtype, EXPECTS[qtype], entities, years, numbers, speaker)
+    timeline = qtype == "what_happened" and _about_topic(doc, entities)
+    return QuestionInfo(question, lang, qtype, EXPECTS[qtype], entities, years, numbers, speaker, timeline=timeline)
+
+
+# Deictic time words (closed class) a "what happened with X lately?" question may add without naming an
+# event; dates and numbers are recognised by the parser.
+_TIME_WORDS = _TIME_NOUNS | {"week", "semaine", "recently", "lately", "récemment", "dernièrement", "today",
+                             "yesterday", "aujourd'hui", "hier", "now", "maintenant", "so", "far", "news",
+                             "nouvelles", "latest", "dernier", "dernière", "derniers", "dernières"}
+
+
+def _about_topic(doc: object, entities: tuple[Mention, ...]) -> bool:
+    """True when a what-happened question names a topic and no event: "What happened with Kim Jong Un?",
+    "Que s'est-il passé avec la piscine de Rennes en 2019 ?". Such a question is about X as a whole (answered
+    as a timeline), unlike "What happened to X when the airport closed?", whose second verb names one event.
+    """
+    from rag.timeframe import MONTHS
+
+    topic = bool(entities)
+    for tok in doc:  # type: ignore[attr-defined]
+        word = fold_token(tok.text)
+        if (tok.is_punct or tok.like_num or tok.ent_type_ in ("DATE", "TIME") or word in MONTHS
+                or word in _TIME_WORDS or tok.lemma_.lower() in _TIME_WORDS or tok.lemma_.lower() in _HAPPEN):
+            continue
+        if tok.pos_ == "VERB":
+            return False  # another event: "when the airport was closed", "after they killed"
+        topic = topic or tok.pos_ in ("NOUN", "PROPN")
+    return topic
 
 
 def _qtype(doc: object, lang: str) -> QType:

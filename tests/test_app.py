@@ -68,14 +68,45 @@ def test_ingest_pasted_text_then_ask(app: AppTest) -> None:
     assert "capitale de l'éolien" in " ".join(m.value for m in app.main.markdown)
 
 
+def _button(at: AppTest, key: str):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.key == key)
+
+
 def test_delete_article(app: AppTest) -> None:
-    """Deleting the only article empties the corpus and shows the empty state."""
-    delete = [b for b in app.sidebar.button if b.key and b.key.startswith("del-")]
-    assert len(delete) == 1
-    delete[0].click().run()
+    """Deleting from the corpus table asks for confirmation; Cancel keeps the article, Confirm deletes it
+    and shows the empty state."""
+    [select] = [m for m in app.multiselect if m.key == "corpus-selected"]
+    assert len(select.options) == 1
+    select.select(select.options[0]).run()
+    _button(app, "corpus-delete").click().run()
+    assert any("cannot be undone" in w.value for w in app.warning)
+    _button(app, "corpus-confirm-no").click().run()
+    assert "Corpus: 1 articles" in _sidebar_text(app)
+    assert not any("cannot be undone" in w.value for w in app.warning)
+    [select] = [m for m in app.multiselect if m.key == "corpus-selected"]
+    select.select(select.options[0]).run()
+    _button(app, "corpus-delete").click().run()
+    _button(app, "corpus-confirm-yes").click().run()
     assert not app.exception
     assert "Corpus: 0 articles" in _sidebar_text(app)
     assert any("No articles yet" in i.value for i in app.info)
+
+
+def test_corpus_table_pages_and_searches(news_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The corpus table pages 101 articles 50 at a time; a search narrows it to the matching rows (the seed
+    by a person it names)."""
+    monkeypatch.setenv("NEWSQA_STORE", str(news_engine.settings.store))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    [table] = [d for d in at.dataframe if "people" in d.value.columns]
+    assert len(table.value) == 50
+    assert any("page 1 of 3" in c.value for c in at.caption)
+    search = next(t for t in at.text_input if t.key == "corpus-search")
+    search.set_value("Kim Jong Un").run()
+    [table] = [d for d in at.dataframe if "people" in d.value.columns]
+    assert 1 <= len(table.value) < 101
+    assert all("kim jong un" in f"{r.title} {r.people}".casefold() for r in table.value.itertuples())
 
 
 def test_bad_upload_shows_error_and_changes_nothing(app: AppTest) -> None:

@@ -78,3 +78,29 @@ def test_latest_prefers_recent_articles(dated: Engine) -> None:
     """'dernières nouvelles' puts the newest article first."""
     _, _, passages = dated.prepare("Quelles sont les dernières nouvelles de la piscine municipale ?")
     assert passages and passages[0].article_id == "mars-2020-b"
+
+
+@pytest.mark.parametrize("question", ["Que s'est-il passé avec la piscine municipale de Rennes ?",
+                                      "What happened with the Rennes swimming pool?"])
+def test_what_happened_with_x_is_a_dated_timeline(dated: Engine, question: str) -> None:
+    """"What happened with X?" over several articles: one quoted sentence per article, oldest first, each line
+    dated and cited with its article's exact sentence."""
+    ans = dated.ask(question)
+    assert not ans.refused
+    lines = ans.text.split("\n")
+    assert len(lines) == len(ans.citations) >= 2
+    articles = [c.article_id for c in ans.citations]
+    assert len(set(articles)) == len(articles)  # one line per article
+    days = [c.date for c in ans.citations]
+    assert days == sorted(days)  # oldest first
+    for n, (line, c) in enumerate(zip(lines, ans.citations, strict=True), start=1):
+        assert c.date and line.startswith(c.date[:10]) and f"[{n}]" in line
+        assert c.quote and c.quote in line  # the sentence itself, quoted
+        assert c.text[c.passage_span[0]:c.passage_span[1]] == c.quote
+
+
+def test_what_happened_on_one_event_is_not_a_timeline(dated: Engine) -> None:
+    """A what-happened question naming one event (a second verb) gets an ordinary answer, not a timeline."""
+    ans = dated.ask("Que s'est-il passé quand la mairie a fermé le chantier de la piscine ?")
+    assert not ans.refused and "\n" not in ans.text
+    assert "mars-2020-b" in {c.article_id for c in ans.citations}
