@@ -135,13 +135,14 @@ def _timeline(decision: Decision, passages: list[Passage], ratio: float, limit: 
 
     A line must be about X: when the question names people, places or organisations the sentence names them
     all (linked names); for a topic without a name the sentence must be nearly as likely as the best one
-    (the fitted ``second_sentence_ratio``). Inadmissible sentences (probability 0) never count.
+    (the fitted ``second_sentence_ratio``). Inadmissible sentences (probability 0), questions and headings
+    never make a line (they state no event).
     """
-    ent_sent = FEATURES.index("ent_sent")
+    ent_sent, is_question, heading = (FEATURES.index(f) for f in ("ent_sent", "is_question", "heading"))
     best = float(decision.probs.max())
     per_article: dict[str, tuple[float, Candidate]] = {}
     for c, prob in zip(decision.candidates, decision.probs, strict=True):
-        if prob <= 0.0 or (decision.question.names and c.x[ent_sent] < 1.0) or (
+        if prob <= 0.0 or c.x[is_question] or c.x[heading] or (decision.question.names and c.x[ent_sent] < 1.0) or (
                 not decision.question.names and prob < best * ratio):
             continue
         aid = passages[c.passage_rank].article_id

@@ -78,3 +78,14 @@ def test_another_persons_words_are_not_given_as_the_speakers(news: Engine) -> No
     """'What did Adam Kokesh say about taxes?' never quotes another person's words as Kokesh's."""
     ans = news.ask("What did Adam Kokesh say about taxes?")
     assert "Trump" not in " ".join(c.quote for c in ans.citations) or ans.refused, ans.text
+
+
+def test_what_happened_with_a_person_is_a_timeline(news: Engine) -> None:
+    """'What happened with Donald Trump?' over the Wikinews articles: a dated timeline, one sentence per article
+    naming him, oldest first, no interviewer's question among the lines."""
+    ans = news.ask("What happened with Donald Trump?")
+    lines = ans.text.split("\n")
+    assert not ans.refused and len(lines) == len(ans.citations) >= 3, ans.text
+    assert len({c.article_id for c in ans.citations}) == len(ans.citations)
+    assert [c.date for c in ans.citations] == sorted(c.date or "" for c in ans.citations)
+    assert all("Trump" in c.quote and not c.quote.rstrip("”\"' ").endswith("?") for c in ans.citations), ans.text
