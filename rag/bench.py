@@ -16,6 +16,10 @@ Prints a table and, with ``--json``, one JSON line. Three parts:
   articles: the MinHash signature computed at ingest, and placing the article in the story index
   (LSH query + confirmation), which the keyword index does again for every article when it rebuilds;
   next to the ingest bench's time per article when both ran.
+* **nlp** (``--nlp N``): what the cheapest spaCy configurations cost per article on N Wikinews articles of
+  each language, next to the whole ingest of an article without NLP measured in the same run (N PIAF
+  passages): the full pipeline the quote extractor needs, without the parser, and NER alone (the least
+  that gives entities at all). It is the measurement behind the NLP-cost limit of the README.
 * **catalog** (``--catalog N``): the app's corpus table over N generated articles: the one build per
   state of the store (a full metadata scan) and the per-keystroke search/sort/page, p50/p95.
 """
@@ -203,6 +207,35 @@ def bench_stories(n: int) -> dict[str, Any]:
             "place_ms_per_article": 1000 * place_s / len(texts), "copies_grouped": grouped / max(1, len(rows))}
 
 
+def bench_nlp(embedder: Embedder, n: int, tmp: Path) -> dict[str, Any]:
+    """ms per article of spaCy configurations, and of a whole no-NLP ingest in the same run."""
+    import spacy
+
+    from ingest.readers import make_article
+    from rag.datasets import WIKINEWS
+    from rag.nlp import _BATCH, MODELS
+
+    settings = Settings(store=tmp / "nlp-plain", nlp_at_ingest=False)
+    plain = Engine.open(settings, embedder)
+    arts = [make_article(r["title"], r["text"], settings, lang="fr", explicit_id=r["id"], source=r["source"])
+            for r in piaf_corpus()[:n]]
+    t0 = time.perf_counter()
+    plain.ingestor().ingest(iter(arts))
+    out: dict[str, Any] = {"ingest_without_nlp_ms": 1000 * (time.perf_counter() - t0) / len(arts)}
+    rows = [json.loads(line) for line in WIKINEWS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    configs = {"full": ["senter"], "no_parser": ["senter", "parser"],
+               "ner_only": ["senter", "parser", "tagger", "morphologizer", "attribute_ruler", "lemmatizer"]}
+    for lang in ("fr", "en"):
+        texts = [r["text"] for r in rows if r.get("lang") == lang][:n]
+        for label, exclude in configs.items():
+            nlp = spacy.load(MODELS[lang][0], exclude=exclude)
+            list(nlp.pipe(texts[:4]))  # warm up
+            t0 = time.perf_counter()
+            list(nlp.pipe(texts, batch_size=_BATCH))
+            out[f"{lang}_{label}_ms"] = 1000 * (time.perf_counter() - t0) / len(texts)
+    return out
+
+
 def bench_catalog(embedder: Embedder, n_articles: int, tmp: Path, n_queries: int = 200) -> dict[str, Any]:
     """The corpus table at N articles: one build per store state, then in-memory search/sort/page per keystroke."""
     from rag.catalog import SORT_KEYS
@@ -268,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--queries", type=int, default=100)
     p.add_argument("--memory", type=int, default=0, help="ingest N generated articles, report RSS (0 = skip)")
     p.add_argument("--stories", type=int, default=0, help="Wikinews articles for the duplicate-detection cost")
+    p.add_argument("--nlp", type=int, default=0, help="articles per language for the spaCy cost (0 = skip)")
     p.add_argument("--catalog", type=int, default=0, help="articles in the corpus-table bench (0 = skip)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
@@ -293,6 +327,12 @@ def main(argv: list[str] | None = None) -> int:
                 result["stories"]["share_of_ingest"] = share
                 line += f"  ({share:.1%} of the {per_article:.1f} ms an article takes to ingest)"
             print(line, flush=True)
+        if args.nlp:
+            result["nlp"] = nlp = bench_nlp(embedder, args.nlp, Path(tmp))
+            base = nlp["ingest_without_nlp_ms"]
+            print(f"nlp: ingest without NLP {base:.1f} ms/article; " + "; ".join(
+                f"{k[:-3]} {v:.1f} ms (+{v / base:.0%})" for k, v in nlp.items() if k != "ingest_without_nlp_ms"),
+                  flush=True)
         if args.catalog:
             result["catalog"] = cat = bench_catalog(embedder, args.catalog, Path(tmp))
             print(f"catalog: {cat['articles']} articles  build {cat['build_s']:.2f} s (once per store state)  "
