@@ -1,6 +1,6 @@
 """Evaluate quote extraction and attribution against ``tests/data/quotes_labelled.jsonl``.
 
-``python -m rag.quotes_eval [--split holdout|test|dev|all] [--json] [--errors]``
+``python -m rag.quotes_eval [--split holdout|holdout2|test|dev|all] [--json] [--errors]``
 ``python -m rag.quotes_eval --bench 100``  (ms per article for analyse + extract, RSS with both pipelines)
 
 The labelled set references Wikinews articles of ``../shared`` by id and stores, per item, the exact
@@ -18,7 +18,8 @@ A prediction matches a gold quote when their overlap covers >= 50 % of the longe
 is right when the predicted speaker and the gold speaker (or an alternative) link by name tokens
 (``rag.nlp.link_name`` either way: "Varin" ~ "Philippe Varin").
 
-Articles are chosen by a fixed rule (``select_articles``). Splits, in the order they were used:
+Articles are chosen by a fixed rule (``select_articles``). Splits, in the order they were used
+(figures are precision/recall/attribution):
 
 * ``dev``: the rules were written on it.
 * ``test``: labelled, then scored once with the rules frozen (en P/R/A 0.951/0.784/0.931, fr
@@ -27,6 +28,22 @@ Articles are chosen by a fixed rule (``select_articles``). Splits, in the order 
 * ``holdout``: other articles, labelled after that second freeze and never used to write rules.
   First score: en 0.932/0.891/0.927, fr 0.920/0.730/0.739; one bug seen in its errors was fixed
   afterwards (an ORG-tagged role beat the person named in apposition): fr attribution 0.783.
+* Third round (issue #11, French): rules generalised on the French errors of dev and test and on
+  unlabelled French text (Wikinews articles outside the pool, PIAF passages), then frozen. Then
+  ``holdout2`` was labelled (French only, 18 articles, 67 quotes: the pool positions no other split
+  takes, see ``_HOLDOUT2``) by reading the articles, before any extractor run on them. Frozen
+  scores: holdout en 0.930/0.870/0.925, fr 0.925/0.778/0.776; holdout2 fr 0.943/0.746/0.780.
+  Fixes made after reading those errors (so neither split is held out any more): a coordination
+  rule that cut "X said A and several said B" (en holdout back to 0.932/0.891/0.927), sentence-final
+  incises parsed as coordinated verbs, "juge" tagged as a noun in an incise, subject control of
+  French infinitive and gerund adjuncts, a subject shared by a coordinated verb or mislabelled
+  passive, French passive reporting verbs (the agent speaks, or no one), proper names the recogniser
+  cut or took for places, pronouns whose antecedent is earlier in their own sentence or who continue
+  an unnamed speaker in an incise ("a-t-il précisé"), gender evidence only overriding the speaker
+  just before within two sentences, and a person after a preposition ("le successeur de X") never
+  being the speaker while one after a complement is ("le président de l'Assemblée X"). After them: dev en
+  1.000/0.979/0.978, fr 0.976/0.976/0.975; test en 1.000/0.946/0.957, fr 0.978/1.000/0.933;
+  holdout en 0.932/0.891/0.927, fr 0.927/0.810/0.804; holdout2 fr 0.966/0.851/0.930.
 """
 
 from __future__ import annotations
@@ -53,6 +70,9 @@ MATCH = 0.5
 # this module's docstring): every H-th from offset O, positions no dev/test article takes.
 _STEP = {"fr": 2, "en": 10}
 _HOLDOUT = {"fr": (1, 4), "en": (5, 30)}
+# holdout2 (French only, labelled after the third freeze of the rules, see the module docstring): every
+# 4th article from offset 3, the positions that neither dev/test (even ones) nor holdout (1 mod 4) take.
+_HOLDOUT2 = {"fr": (3, 4)}
 _INTERVIEW = re.compile(r"interview|tells_wikinews|speaks_to_wikinews|talks_to_wikinews", re.I)
 
 
@@ -65,9 +85,11 @@ def select_articles(articles: Iterable[dict[str, Any]]) -> dict[str, str]:
                        and not _INTERVIEW.search(a["id"])), key=lambda a: a["id"])
         for k, art in enumerate(pool[::step]):
             out[art["id"]] = "dev" if k % 2 == 0 else "test"
-        offset, every = _HOLDOUT[lang]
-        for art in pool[offset::every]:
-            out[art["id"]] = "holdout"
+        for split, rule in (("holdout", _HOLDOUT), ("holdout2", _HOLDOUT2)):
+            if lang in rule:
+                offset, every = rule[lang]
+                for art in pool[offset::every]:
+                    out[art["id"]] = split
     return out
 
 
@@ -214,7 +236,7 @@ def bench(n: int = 100, path: Path = WIKINEWS) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     """CLI: print per-language precision, recall and attribution accuracy (or the speed benchmark)."""
     ap = argparse.ArgumentParser(prog="python -m rag.quotes_eval", description=__doc__.splitlines()[0])
-    ap.add_argument("--split", choices=["holdout", "test", "dev", "all"], default="holdout")
+    ap.add_argument("--split", choices=["holdout", "holdout2", "test", "dev", "all"], default="holdout")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--errors", action="store_true", help="list misses, false positives and wrong speakers")
     ap.add_argument("--bench", type=int, metavar="N", help="time analyse + extract over N Wikinews articles")
