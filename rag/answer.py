@@ -26,7 +26,7 @@ from rag.embeddings import Embedder
 from rag.models import Answer, Citation, Passage
 from rag.nlp import link_name
 from rag.question import QuestionInfo, analyse_question
-from rag.select import FEATURES, Candidate, admissible, candidates, load_models, question_features
+from rag.select import FEATURES, MODEL_PATH, Candidate, admissible, candidates, load_models, question_features
 from rag.text import detect_language
 
 REFUSAL = {
@@ -61,10 +61,11 @@ class ExtractiveAnswerer:
         self.settings = settings
         self.embedder = embedder
         self.known_term = known_term
+        self.model_path = MODEL_PATH  # the fitted models; `rag fit --dry-run` evaluates its own file instead
 
     def decide(self, question: str, passages: list[Passage], info: QuestionInfo | None = None) -> Decision:
         """Analyse the question, describe and score every candidate sentence, and the answer/refuse score."""
-        sentence_model, refusal_model, _ = load_models()
+        sentence_model, refusal_model, _ = load_models(str(self.model_path))
         info = info or analyse_question(question)
         qv = self.embedder.embed_query(question)
         cands = candidates(info, passages, qv, self.embedder.embed_texts, self.known_term)
@@ -81,7 +82,7 @@ class ExtractiveAnswerer:
         lang = detect_language(question)
         decision = self.decide(q, passages, info)
         timings = {"sentences": time.perf_counter() - t0}
-        _, refusal_model, fitted = load_models()
+        _, refusal_model, fitted = load_models(str(self.model_path))
         ratio = float(fitted["sentence"].get("second_sentence_ratio", 1.01))
         if (not decision.candidates or decision.answer_prob < refusal_model.threshold
                 or float(decision.probs.max()) <= 0.0):  # no admissible sentence: the constraints are unmet

@@ -28,6 +28,7 @@ from rag.models import Passage
 from rag.nlp import fold_token, key_tokens, link_name
 from rag.question import QuestionInfo
 from rag.text import query_terms, split_sentences
+from rag.timeframe import MONTHS
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "answerer.json"
 
@@ -76,7 +77,12 @@ _CAUSAL = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_DIGITS = re.compile(r"\d")
+_MONTHS = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
+# Dates are not counts: "3 juillet 2012", "July 3, 2012" and bare years are removed before a sentence's
+# numbers are read (a French Wikinews dateline otherwise gives every lead a number for "how many").
+_DATE_EXPR = re.compile(rf"\b\d{{1,2}}(?:er)?\s+(?:{_MONTHS})(?:\s+\d{{4}})?|\b(?:{_MONTHS})\s+\d{{1,2}}"
+                        rf"(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\b(?:1[89]\d\d|20\d\d)\b", re.IGNORECASE)
 _TYPE_LABELS = {"PERSON": ("PERSON", "ORG"), "DATE": ("DATE",), "PLACE": ("PLACE",), "NUMBER": ("NUMBER",)}
 
 
@@ -173,8 +179,8 @@ def candidates(q: QuestionInfo, passages: list[Passage], qv: np.ndarray, embed: 
             ok = any(ent[0] in labels and fold_token(ent[3]) not in asked for ent in sent_ents)
             if q.expects == "DATE":
                 ok = ok or bool(set(_YEAR.findall(text)) - set(q.years))
-            if q.expects == "NUMBER":
-                ok = ok or bool(_DIGITS.search(text))
+            if q.expects == "NUMBER":  # a number the question does not already hold
+                ok = ok or bool(set(_DIGITS.findall(_DATE_EXPR.sub(" ", text))) - set(q.numbers))
             f["type_ok"] = float(ok)
             f["type_missing"] = float(not ok)
             f[{"PERSON": "type_ok_who", "DATE": "type_ok_when", "PLACE": "type_ok_where",
@@ -210,13 +216,17 @@ def candidates(q: QuestionInfo, passages: list[Passage], qv: np.ndarray, embed: 
 
 
 def admissible(cands: list[Candidate]) -> np.ndarray:
-    """Which candidates may be an answer: the question's constraints are met in their passage and article.
+    """Which candidates may be an answer: the question's constraints are met in their passage and article,
+    and the sentence is not itself a question.
 
-    The issue's rule, not a weight: "the question's entities must be met in the sentence or its article";
-    names are compared within a language (a place is spelled differently across languages, a person is not).
+    The issue's rules, not weights: "the question's entities must be met in the sentence or its article"
+    (names are compared within a language: a place is spelled differently across languages, a person is
+    not) and "questions and headings are not answers" (an interviewer's question quoted as the answer was
+    one of the failures it listed; headings are left to the fitted model, since a sentence without final
+    punctuation can still hold the answer).
     """
-    idx = FEATURES.index("unmet")
-    return np.array([c.x[idx] < 0.5 for c in cands], dtype=bool)
+    unmet, question = FEATURES.index("unmet"), FEATURES.index("is_question")
+    return np.array([c.x[unmet] < 0.5 and c.x[question] < 0.5 for c in cands], dtype=bool)
 
 
 def question_features(q: QuestionInfo, probs: np.ndarray, cands: list[Candidate], passages: list[Passage],
