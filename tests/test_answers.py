@@ -16,9 +16,9 @@ from rag.fit import open_news_engine
 # Measured on the test split with the committed rag/data/answerer.json (see README "Quality"); each floor
 # is the measurement minus about one binomial standard error of its own sample (sqrt(p(1-p)/n)), so a
 # regression of the answerer fails while run-to-run noise (none: the pipeline is deterministic) does not.
-# Measured: answer_correct 0.598 (n=87, SE 0.053), answered 0.908 (n=87, SE 0.031), refused 0.659 (n=41,
-# SE 0.074).
-FLOORS = {"answer_correct": 0.54, "answered": 0.87, "refused": 0.58}
+# Measured: answer_correct 0.609 (n=87, SE 0.052), answered 0.908 (n=87, SE 0.031), refused 0.683 (n=41,
+# SE 0.073).
+FLOORS = {"answer_correct": 0.55, "answered": 0.87, "refused": 0.61}
 
 
 @pytest.fixture(scope="module")
