@@ -13,7 +13,7 @@ import argparse
 import itertools
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tqdm import tqdm
@@ -91,13 +91,11 @@ def _items(settings: Settings, inputs: list[str]) -> Iterator[Item]:
         yield from read_input(spec, settings)
 
 
-def _ingest(settings: Settings, inputs: list[str], as_json: bool, quiet: bool, lines: bool = False) -> int:
-    from rag.embeddings import make_embedder
-
-    embedder = make_embedder(settings)
-    store = Store(settings, embedder.key, embedder.dim)
-    bar = tqdm(desc="ingest", unit="article", disable=quiet or not sys.stderr.isatty(), file=sys.stderr)
-
+def _progress(desc: str, unit: str, as_json: bool, quiet: bool,
+              lines: bool) -> tuple[tqdm, Callable[[ItemResult], None]]:
+    """A progress bar on stderr and the per-item callback that feeds it; with ``lines`` each item also prints
+    ``progress N STATUS ID`` (what the crash tests wait for), and failures are reported as they happen."""
+    bar = tqdm(desc=desc, unit=unit, disable=quiet or not sys.stderr.isatty(), file=sys.stderr)
     done = 0
 
     def progress(result: ItemResult) -> None:
@@ -109,6 +107,16 @@ def _ingest(settings: Settings, inputs: list[str], as_json: bool, quiet: bool, l
         bar.set_postfix_str(result.status)
         if result.status == "failed" and not as_json:
             tqdm.write(f"failed: {result.id}: {result.reason}", file=sys.stderr)
+
+    return bar, progress
+
+
+def _ingest(settings: Settings, inputs: list[str], as_json: bool, quiet: bool, lines: bool = False) -> int:
+    from rag.embeddings import make_embedder
+
+    embedder = make_embedder(settings)
+    store = Store(settings, embedder.key, embedder.dim)
+    bar, progress = _progress("ingest", "article", as_json, quiet, lines)
 
     report = Ingestor(settings, embedder, store).ingest(_items(settings, inputs), progress)
     bar.close()
@@ -203,17 +211,7 @@ def _poll_feeds(settings: Settings, urls: list[str], as_json: bool, quiet: bool,
     store = Store(settings, embedder.key, embedder.dim)
     ingestor = Ingestor(settings, embedder, store)
     registry = FeedRegistry(settings, store.client)
-    bar = tqdm(desc="feeds", unit="entry", disable=quiet or not sys.stderr.isatty(), file=sys.stderr)
-    done = 0
-
-    def progress(result: ItemResult) -> None:
-        nonlocal done
-        done += 1
-        if lines:
-            print(f"progress {done} {result.status} {result.id}", file=sys.stderr, flush=True)
-        bar.update(1)
-        if result.status == "failed" and not as_json:
-            tqdm.write(f"failed: {result.id}: {result.reason}", file=sys.stderr)
+    bar, progress = _progress("feeds", "entry", as_json, quiet, lines)
 
     def show(r: PollResult) -> None:
         if not as_json:

@@ -31,11 +31,10 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
-import httpx
 import lxml.html
 from pydantic import BaseModel, ValidationError
 
-from ingest.fetch import check_host, read_url
+from ingest.fetch import open_stream, read_body, read_url
 from ingest.pipeline import Ingestor, IngestReport, ProgressFn
 from ingest.readers import Failure, Item, ReadError, decode_text, iso_date
 from rag.config import Settings
@@ -156,52 +155,21 @@ class PollResult:
 
 def fetch_feed(url: str, settings: Settings, etag: str | None = None, last_modified: str | None = None) -> FeedResponse:
     """GET a feed within the limits of :func:`ingest.fetch.fetch`, conditionally; raises ReadError."""
-    if urlsplit(url).scheme.lower() not in {"http", "https"}:
-        raise ReadError(f"only http:// and https:// URLs are fetched, not {urlsplit(url).scheme}:")
-    if not urlsplit(url).hostname:
-        raise ReadError("malformed URL (no host)")
     headers = {"Accept": _ACCEPT, **({"If-None-Match": etag} if etag else {}),
                **({"If-Modified-Since": last_modified} if last_modified else {})}
-    limit, deadline = settings.max_file_bytes, time.monotonic() + FEED_DOWNLOAD_S
-
-    def guard(request: httpx.Request) -> None:  # the first request and every redirect
-        if not settings.allow_private_urls:
-            check_host(request.url.host, request.url.port)
-
-    try:
-        with httpx.Client(
-            follow_redirects=True, max_redirects=settings.url_max_redirects,
-            timeout=httpx.Timeout(settings.url_timeout_s), headers={"User-Agent": "newsqa/0.1 (+feeds)"},
-            event_hooks={"request": [guard]},
-        ) as client, client.stream("GET", url, headers=headers) as resp:
-            if resp.status_code == 304:
-                return FeedResponse(str(resp.url), 304, etag=resp.headers.get("etag") or etag,
-                                    last_modified=resp.headers.get("last-modified") or last_modified)
-            if resp.status_code >= 400:
-                raise ReadError(f"HTTP {resp.status_code} {resp.reason_phrase}".strip())
-            ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype and not ("xml" in ctype or "json" in ctype or ctype in _HTML_TYPES or ctype == "text/plain"):
-                raise ReadError(f"not a feed: content type {ctype}")
-            declared = resp.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > limit:
-                raise ReadError(f"feed too large ({int(declared):,} bytes; limit {limit:,})")
-            body = bytearray()
-            for part in resp.iter_bytes():
-                body.extend(part)
-                if len(body) > limit:
-                    raise ReadError(f"feed too large (over {limit:,} bytes)")
-                if time.monotonic() > deadline:
-                    raise ReadError(f"feed download took over {FEED_DOWNLOAD_S:g}s")
-            return FeedResponse(str(resp.url), resp.status_code, bytes(body), ctype, resp.headers.get("etag"),
-                                resp.headers.get("last-modified"))
-    except httpx.TooManyRedirects as exc:
-        raise ReadError(f"too many redirects (limit {settings.url_max_redirects})") from exc
-    except httpx.TimeoutException as exc:
-        raise ReadError(f"timed out after {settings.url_timeout_s:g}s") from exc
-    except httpx.UnsupportedProtocol as exc:
-        raise ReadError("redirected to a non-http(s) URL") from exc
-    except httpx.HTTPError as exc:
-        raise ReadError(f"feed unreachable: {type(exc).__name__}: {exc}") from exc
+    deadline = time.monotonic() + FEED_DOWNLOAD_S
+    with open_stream(url, settings, "newsqa/0.1 (+feeds)", headers, unreachable="feed unreachable") as resp:
+        if resp.status_code == 304:
+            return FeedResponse(str(resp.url), 304, etag=resp.headers.get("etag") or etag,
+                                last_modified=resp.headers.get("last-modified") or last_modified)
+        if resp.status_code >= 400:
+            raise ReadError(f"HTTP {resp.status_code} {resp.reason_phrase}".strip())
+        ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype and not ("xml" in ctype or "json" in ctype or ctype in _HTML_TYPES or ctype == "text/plain"):
+            raise ReadError(f"not a feed: content type {ctype}")
+        body = read_body(resp, settings.max_file_bytes, "feed", deadline, FEED_DOWNLOAD_S)
+        return FeedResponse(str(resp.url), resp.status_code, body, ctype, resp.headers.get("etag"),
+                            resp.headers.get("last-modified"))
 
 
 def is_html(resp: FeedResponse) -> bool:

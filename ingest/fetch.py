@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from urllib.parse import urlsplit
 
@@ -53,13 +55,16 @@ def check_host(host: str, port: int | None = None) -> None:
             )
 
 
-def fetch(url: str, settings: Settings) -> tuple[str, bytes, str]:
-    """GET ``url`` within the limits; returns (final URL, body, content type) or raises ReadError."""
+@contextmanager
+def open_stream(url: str, settings: Settings, agent: str, headers: dict[str, str] | None = None,
+                unreachable: str = "could not fetch") -> Iterator[httpx.Response]:
+    """A streaming GET of an http(s) URL within the settings' limits: the private-address guard on the first
+    request and on every redirect, the redirect count and the timeout; transport errors (also those raised
+    while the caller reads the body) become a ReadError naming the cause. Shared by pages and feeds."""
     if urlsplit(url).scheme.lower() not in {"http", "https"}:
         raise ReadError(f"only http:// and https:// URLs are fetched, not {urlsplit(url).scheme}:")
     if not urlsplit(url).hostname:
         raise ReadError("malformed URL (no host)")
-    limit = settings.max_file_bytes
 
     def guard(request: httpx.Request) -> None:  # runs for the first request and every redirect
         if not settings.allow_private_urls:
@@ -68,23 +73,10 @@ def fetch(url: str, settings: Settings) -> tuple[str, bytes, str]:
     try:
         with httpx.Client(
             follow_redirects=True, max_redirects=settings.url_max_redirects,
-            timeout=httpx.Timeout(settings.url_timeout_s), headers={"User-Agent": "newsqa/0.1 (+ingest)"},
+            timeout=httpx.Timeout(settings.url_timeout_s), headers={"User-Agent": agent},
             event_hooks={"request": [guard]},
-        ) as client, client.stream("GET", url) as resp:
-            if resp.status_code >= 400:
-                raise ReadError(f"HTTP {resp.status_code} {resp.reason_phrase}".strip())
-            ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-            if ctype not in _HTML_TYPES | _TEXT_TYPES:
-                raise ReadError(f"unsupported content type {ctype or '(none)'}; expected HTML or text")
-            declared = resp.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > limit:
-                raise ReadError(f"page too large ({int(declared):,} bytes; limit {limit:,})")
-            body = bytearray()
-            for part in resp.iter_bytes():
-                body.extend(part)
-                if len(body) > limit:
-                    raise ReadError(f"page too large (over {limit:,} bytes)")
-            return str(resp.url), bytes(body), ctype
+        ) as client, client.stream("GET", url, headers=headers or {}) as resp:
+            yield resp
     except httpx.TooManyRedirects as exc:
         raise ReadError(f"too many redirects (limit {settings.url_max_redirects})") from exc
     except httpx.TimeoutException as exc:
@@ -92,7 +84,35 @@ def fetch(url: str, settings: Settings) -> tuple[str, bytes, str]:
     except httpx.UnsupportedProtocol as exc:
         raise ReadError("redirected to a non-http(s) URL") from exc
     except httpx.HTTPError as exc:
-        raise ReadError(f"could not fetch: {type(exc).__name__}: {exc}") from exc
+        raise ReadError(f"{unreachable}: {type(exc).__name__}: {exc}") from exc
+
+
+def read_body(resp: httpx.Response, limit: int, what: str, deadline: float | None = None,
+              deadline_s: float = 0.0) -> bytes:
+    """The response body, refused as soon as it (or its declared length) passes ``limit`` bytes, or when the
+    download runs past the monotonic ``deadline`` (``deadline_s`` names it in the error)."""
+    declared = resp.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ReadError(f"{what} too large ({int(declared):,} bytes; limit {limit:,})")
+    body = bytearray()
+    for part in resp.iter_bytes():
+        body.extend(part)
+        if len(body) > limit:
+            raise ReadError(f"{what} too large (over {limit:,} bytes)")
+        if deadline is not None and time.monotonic() > deadline:
+            raise ReadError(f"{what} download took over {deadline_s:g}s")
+    return bytes(body)
+
+
+def fetch(url: str, settings: Settings) -> tuple[str, bytes, str]:
+    """GET ``url`` within the limits; returns (final URL, body, content type) or raises ReadError."""
+    with open_stream(url, settings, "newsqa/0.1 (+ingest)") as resp:
+        if resp.status_code >= 400:
+            raise ReadError(f"HTTP {resp.status_code} {resp.reason_phrase}".strip())
+        ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype not in _HTML_TYPES | _TEXT_TYPES:
+            raise ReadError(f"unsupported content type {ctype or '(none)'}; expected HTML or text")
+        return str(resp.url), read_body(resp, settings.max_file_bytes, "page"), ctype
 
 
 def read_url(url: str, settings: Settings) -> Iterator[Item]:
