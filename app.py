@@ -70,7 +70,8 @@ def sidebar(engine: Engine, settings: Settings) -> dict[str, Any]:
     catalog = engine.catalog()
     with sb.expander("Filters"):
         where: dict[str, Any] = {"sources": st.multiselect("Outlet", catalog.outlets()),
-                                 "langs": st.multiselect("Language", catalog.languages())}
+                                 "langs": st.multiselect("Language", catalog.languages()),
+                                 "people": st.multiselect("Person mentioned", catalog.people())}
         if st.checkbox("Filter by date"):
             d0, d1 = st.date_input("Published between", (date(2000, 1, 1), date.today()))
             where["date_from"], where["date_to"] = int(d0.strftime("%Y%m%d")), int(d1.strftime("%Y%m%d"))

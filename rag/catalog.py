@@ -63,17 +63,17 @@ class Catalog:
 
     @classmethod
     def build(cls, store: Any) -> Catalog:
-        """Rows from the store's listing (visible versions only) and its keyword index's people and stories."""
+        """Rows from the keyword index's in-memory article info (visible versions only): no scan of Chroma,
+        so a new catalog after each write costs memory reads, not a pass over every chunk's metadata."""
         store.sync_keyword()
-        people = store.keyword.people_of()
-        infos = store.list_articles()
+        infos = [a for a in store.keyword.articles().values() if a.version is not None]
         stories = {a.id: store.keyword.story_of(a.id) for a in infos}
         sizes: dict[str, int] = {}
         for s in stories.values():
             sizes[s] = sizes.get(s, 0) + 1
-        return cls([CatalogRow(id=a.id, title=a.title, outlet=a.source or "", date=a.date or "", lang=a.lang,
-                               story=stories[a.id], copies=sizes[stories[a.id]] - 1,
-                               people=people.get(a.id, ()), chunks=a.chunks, url=a.url or "") for a in infos])
+        return cls([CatalogRow(id=a.id, title=a.title, outlet=a.source, date=a.date or "", lang=a.lang,
+                               story=stories[a.id], copies=sizes[stories[a.id]] - 1, people=a.people,
+                               chunks=a.chunks, url=a.url or "") for a in infos])
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -85,6 +85,10 @@ class Catalog:
     def languages(self) -> list[str]:
         """Distinct languages, sorted (for filters)."""
         return sorted({r.lang for r in self.rows})
+
+    def people(self) -> list[str]:
+        """Distinct people (canonical names) of the corpus, sorted (for the entity filter)."""
+        return sorted({p for r in self.rows for p in r.people})
 
     def order(self, key: SortKey) -> list[int]:
         """Row indices sorted ascending by ``key`` (computed once per catalog and key)."""

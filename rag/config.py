@@ -62,6 +62,15 @@ class Settings(BaseSettings):
         "reaches crash point POINT (see rag/faults.py). Never set in production.",
     )
 
+    # --- keyword index (rag/keyword.py, rag/changelog.py) ------------------------------------------
+    keyword_lock_wait_s: float = Field(default=30.0, description="How long a process waits for another one "
+                                       "applying changes to the shared keyword index before serving it as it is.")
+    keyword_rebuild_fraction: float = Field(
+        default=0.5, description="A process this far behind (articles to re-read / articles indexed) rebuilds "
+        "instead; incremental re-reads cost more per article than a rebuild's (rag bench --scale).")
+    change_log_keep_s: float = Field(default=7 * 86400.0, description="Writers trim change-log entries older "
+                                     "than this; a keyword index older than the trim point rebuilds once.")
+
     # --- retrieval ---------------------------------------------------------------------------
     top_k: int = 5
     candidates: int = Field(default=40, description="Candidates taken from each retriever before fusion.")

@@ -13,7 +13,7 @@ The points (see RELIABILITY.md):
 ``after_add``       the batch's new chunk versions are in Chroma, the old versions not yet deleted
 ``after_delete``    old versions deleted, the closing change token not yet written
 ``after_bump``      the batch is fully written, the keyword index not yet synced or saved
-``keyword_save``    the keyword index's old files moved aside, the new ones not yet in place
+``keyword_save``    the keyword index has re-read the logged articles, its commit (with the new log position) not made
 """
 
 from __future__ import annotations

@@ -4,12 +4,12 @@ Issue #14 asks for an incremental keyword index and for a measurement of SQLite 
 today's bm25s index before one is chosen. Three engines, all fed the *same* terms (:func:`rag.text.terms`
 for chunks, :func:`rag.text.query_terms` for questions), so what differs is the engine, not the tokeniser:
 
-* ``bm25s``: :class:`rag.keyword.KeywordIndex` itself, fed by an in-memory stand-in for Chroma; every
-  change is a full rebuild from the cached terms (today's behaviour);
+* ``bm25s``: the previous design (:class:`rag.keyword_rebuild.RebuildKeywordIndex`), fed by an in-memory
+  stand-in for Chroma; every change is a full rebuild from the cached terms;
 * ``fts5``: :class:`rag.fts.FtsIndex` (external-content FTS5 table, filters in the SQL);
 * ``tantivy``: :class:`TantivyIndex` below (PyPI ``tantivy``, whitespace tokenizer over the same stems,
-  filters as required clauses of the boolean query). Not a project dependency: ``pip install
-  tantivy==0.27.0`` to measure it (left out, with a note, when it is missing).
+  filters as required clauses of the boolean query). The product's index (:mod:`rag.keyword`) chose
+  it from these measurements.
 
 Parts:
 
@@ -163,14 +163,14 @@ class FtsEngine:
 
 
 class Bm25sEngine:
-    """Today's :class:`rag.keyword.KeywordIndex`, over an in-memory stand-in for the Chroma collection."""
+    """The previous design, :class:`rag.keyword_rebuild.RebuildKeywordIndex`, over an in-memory Chroma stand-in."""
 
     def __init__(self, directory: Path) -> None:
-        from rag.keyword import KeywordIndex
+        from rag.keyword_rebuild import RebuildKeywordIndex
 
         self.rows: dict[str, ChunkRow] = {}
         self.generation = 0
-        self.index = KeywordIndex(directory / "keyword")
+        self.index = RebuildKeywordIndex(directory / "keyword")
         saved = directory / "generation"
         if saved.exists():  # a serving process: load what the build saved
             self.generation = int(saved.read_text())

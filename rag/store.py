@@ -34,6 +34,7 @@ from llama_index.core.vector_stores.types import (
 )
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
+from rag.changelog import ChangeLog
 from rag.config import Settings
 from rag.faults import crash_point
 from rag.keyword import KeywordHit, KeywordIndex, visible_versions
@@ -178,7 +179,12 @@ class Store:
         keyword_dir = settings.store / "keyword" / settings.collection
         if settings.server_mode:
             keyword_dir = settings.store / "keyword" / f"{settings.chroma_host}_{settings.chroma_port}"
-        self.keyword = KeywordIndex(keyword_dir, settings.crash_at)
+        self.keyword = KeywordIndex(keyword_dir, settings.crash_at, settings.keyword_lock_wait_s,
+                                    settings.keyword_rebuild_fraction)
+        try:
+            self.log = ChangeLog(self.client, settings.collection)
+        except Exception as exc:
+            raise StoreError(f"cannot open the change log of {settings.collection!r}: {exc}") from exc
 
     @property
     def where(self) -> str:
@@ -208,8 +214,39 @@ class Store:
         )
 
     def sync_keyword(self) -> bool:
-        """Bring the keyword index in step with Chroma; True if it was rebuilt."""
-        return self.keyword.sync(self.generation(), self._pages)
+        """Bring the keyword index in step with Chroma (the log entries it has not applied); True if it changed."""
+        return self.keyword.sync(self.generation(), self)
+
+    def chunks_of(self, article_ids: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+        """(id, document, metadata) of every stored chunk of these articles, every version (one Chroma read)."""
+        if not article_ids:
+            return []
+        got = self.collection.get(where=_ids_where(article_ids), include=["documents", "metadatas"])
+        return [(cid, doc or "", meta or {}) for cid, doc, meta in
+                zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)]
+
+    def all_article_ids(self) -> list[str]:
+        """Every article id in the collection, any version (a metadata scan: for rebuilds and checks)."""
+        seen: set[str] = set()
+        for _ids, _docs, page in self._pages(include=["metadatas"]):
+            seen.update(str(m.get("article_id")) for m in page if m)
+        return sorted(seen)
+
+    def _begin(self, article_ids: list[str]) -> str:
+        """Bump the change token and log the write's articles before touching them (see rag.changelog)."""
+        op = self.log.new_op()
+        self._bump()
+        self.log.append("begin", op, article_ids)
+        return op
+
+    def _commit(self, op: str, article_ids: list[str]) -> None:
+        """Log the write as complete and bump the token; trim entries older than the settings keep."""
+        self.log.append("commit", op, article_ids)
+        self._bump()
+        try:
+            self.log.trim(self.settings.change_log_keep_s)
+        except Exception as exc:  # the write is done; an untrimmed log only costs space
+            log.warning("could not trim the change log: %s", exc)
 
     def _pages(self, include: list[str] | None = None) -> Iterator[tuple[list[str], list[str], list[dict[str, Any]]]]:
         include = include or ["documents", "metadatas"]
@@ -271,30 +308,30 @@ class Store:
             if signatures and article.id in signatures and group:  # near-duplicate signature, on the first chunk
                 group[0].metadata["sig"] = signatures[article.id]
         ids = [article.id for article, _, _ in batch]
-        self._bump()
+        op = self._begin(ids)
         crash_point("before_add", self.settings.crash_at)
         if nodes:
             self.vectors.add(nodes)
         crash_point("after_add", self.settings.crash_at)
         self.collection.delete(where={"$and": [_ids_where(ids), {"version": {"$ne": version}}]})
         crash_point("after_delete", self.settings.crash_at)
-        self._bump()
+        self._commit(op, ids)
         crash_point("after_bump", self.settings.crash_at)
 
     def drop_leftovers(self, article_id: str, keep_version: int) -> None:
         """Delete every version of an article but ``keep_version`` (what a crash left behind)."""
-        self._bump()
+        op = self._begin([article_id])
         self.collection.delete(where={"$and": [{"article_id": article_id}, {"version": {"$ne": keep_version}}]})
-        self._bump()
+        self._commit(op, [article_id])
 
     def delete_article(self, article_id: str) -> int:
         """Delete all chunks of an article; returns how many were removed."""
         got = self.collection.get(where={"article_id": article_id}, include=[])
         if not got["ids"]:
             return 0
-        self._bump()
+        op = self._begin([article_id])
         self.collection.delete(ids=got["ids"])
-        self._bump()
+        self._commit(op, [article_id])
         return len(got["ids"])
 
     @staticmethod
@@ -357,6 +394,13 @@ class Store:
         # Versions a crash left behind are hidden (the keyword index knows them); ask for a few more to fill k.
         self.sync_keyword()
         hidden = self.keyword.hidden
+        if where and where.get("people"):  # Chroma metadata values are scalars: people become article ids here
+            ids = self.keyword.articles_with_person(set(where["people"]))
+            if where.get("article_ids"):
+                ids &= set(where["article_ids"])
+            if not ids:
+                return []
+            where = {**{k: v for k, v in where.items() if k != "people"}, "article_ids": sorted(ids)}
         query = VectorStoreQuery(query_embedding=vector, similarity_top_k=k + min(len(hidden), k),
                                  filters=_filters(where))
         result = self.vectors.query(query)
@@ -405,9 +449,9 @@ class Store:
     def check(self) -> CheckReport:
         """Compare Chroma with itself (complete chunk sets) and with the keyword index on disk.
 
-        Reads the saved index, not this process's copy, because that is what the next process loads.
-        When the saved index is for an older state, the next search rebuilds it: the comparison is then
-        made against that rebuild's view (visible versions), which is what searches will see.
+        Reads the saved index, not this process's memory, because that is what the next process loads.
+        Articles named by log entries the index has not applied yet are compared as the next search will
+        see them (it re-reads exactly those articles); ``keyword_stale`` says such entries exist.
         """
         all_ids: set[str] = set()
         metas: list[dict[str, Any]] = []
@@ -421,11 +465,19 @@ class Store:
                  if visible.get(str(m.get("article_id"))) == int(m.get("version") or 0)}
         stale_articles = {str(m.get("article_id")) for cid, m in zip(id_of, metas, strict=True)
                           if cid not in shown and str(m.get("article_id")) not in partial}
-        saved = self.keyword.saved_state(self.generation())
-        kw_stale = saved is None
-        indexed, hidden = (set(saved[0]), set(saved[1])) if saved else (shown, all_ids - shown)
+        disk, pending = self.keyword.disk_state(self)
+        kw_stale = disk is None or bool(pending) or self.log.trimmed_to() > disk.seq
+        if disk is None:
+            indexed, hidden = shown, all_ids - shown
+        else:
+            aid_of = {cid: str(m.get("article_id")) for cid, m in zip(id_of, metas, strict=True)}
+            mine = {c for c in shown if aid_of[c] not in pending}
+            indexed = {c for c in self.keyword.ids() if c.split("::", 1)[0] not in pending} | (shown - mine)
+            held = self.keyword.disk_hidden()
+            hidden = {c for c in held if c.split("::", 1)[0] not in pending} | \
+                {c for c in all_ids - shown if aid_of[c] in pending}
         missing = len(shown - indexed)
-        orphans = len(indexed - shown) + len(hidden - (all_ids - shown))
+        orphans = len(indexed - shown) + len(hidden ^ (all_ids - shown))
         return CheckReport(len(visible), len(all_ids), sorted(partial), missing, orphans, kw_stale,
                            len(stale_articles))
 
@@ -438,13 +490,16 @@ class Store:
         versions: dict[str, set[int]] = defaultdict(set)
         for m in metas:
             versions[str(m.get("article_id"))].add(int(m.get("version") or 0))
-        for aid, held in sorted(versions.items()):
+        touched = sorted(aid for aid, held in versions.items() if aid not in visible or held != {visible[aid]})
+        op = self._begin(touched) if touched else ""
+        for aid in touched:
             if aid not in visible:
                 self.collection.delete(where={"article_id": aid})
-            elif held != {visible[aid]}:
+            else:
                 self.collection.delete(where={"$and": [{"article_id": aid}, {"version": {"$ne": visible[aid]}}]})
-        self._bump()
-        self.keyword.invalidate()
+        if touched:
+            self._commit(op, touched)
+        self.keyword.rebuild(self, "ingest --repair")
         self.sync_keyword()
         return self.check()
 

@@ -9,39 +9,19 @@ runs without the variable: the server-mode tests then skip, or fail under ``CI=t
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
+from rag.chroma_server import free_port, start_chroma
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["free_port", "main", "start"]
 
 
 def start(path: Path, port: int) -> subprocess.Popen[bytes]:
     """Start `chroma run` and wait until it answers its heartbeat (60 s at most)."""
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
-    proc = subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).read()
-            return proc
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError("chroma server exited at start") from None
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("chroma server did not answer within 60 s")
+    return start_chroma(path, port, wait_s=60)
 
 
 def main(argv: list[str]) -> int:

@@ -1,7 +1,8 @@
 """Entities, name linking and quote attribution (rag/nlp.py, rag/quotes.py), and the labelled-set floors.
 
 Sentences here are written for the tests (not taken from the labelled articles). The two spaCy pipelines
-load once per test session (about 6 s); the held-out evaluations parse 27 + 18 articles.
+load once per test session (about 6 s); the held-out evaluations parse 27 + 18 articles and the 121
+texts of holdout3.
 """
 
 from __future__ import annotations
@@ -12,10 +13,18 @@ import sys
 
 import pytest
 
-from rag.datasets import WIKINEWS
+from rag.datasets import PIAF, WIKINEWS
 from rag.nlp import analyse, analyse_many, link_name
 from rag.quotes import Quote, extract_quotes, quote_spans
-from rag.quotes_eval import LABELS, LangScore, evaluate, score_article, select_articles, speaker_matches
+from rag.quotes_eval import (
+    LABELS,
+    LangScore,
+    evaluate,
+    load_articles,
+    score_article,
+    select_articles,
+    speaker_matches,
+)
 
 
 def quotes(text: str, lang: str) -> list[Quote]:
@@ -304,37 +313,45 @@ def test_speaker_matching_is_token_level_both_ways() -> None:
 
 
 def test_labelled_set_is_reproducible_from_the_corpus() -> None:
-    """Every labelled article is the one the selection rule picks for its split, spans are exact, and
-    each language has at least 25 quotes in the held-out split."""
+    """Every labelled article is the one the selection rule picks for its split (every article of the
+    older splits has labels; holdout3's articles without reported speech have none), spans are exact,
+    and the held-out splits keep their minimum sizes (holdout3: 15 articles with quotes, 60 quotes)."""
     with WIKINEWS.open(encoding="utf-8") as fh:
         articles = {row["id"]: row for row in map(json.loads, fh)}
-    chosen = select_articles(articles.values())
+    with (PIAF / "passages.jsonl").open(encoding="utf-8") as fh:
+        passages = [json.loads(line) for line in fh]
+    chosen = select_articles(articles.values(), passages)
+    articles |= load_articles([a for a in chosen if a.startswith("piaf-")])
     rows = [json.loads(line) for line in LABELS.open(encoding="utf-8")]
-    assert {r["article_id"] for r in rows} == set(chosen)
+    assert {r["article_id"] for r in rows if r["split"] != "holdout3"} == {a for a, s in chosen.items()
+                                                                            if s != "holdout3"}
     for r in rows:
         assert chosen[r["article_id"]] == r["split"]
         assert articles[r["article_id"]]["text"][r["start"]:r["end"]] == r["quote"]
+    quotes = [r for r in rows if r["kind"] in ("direct", "indirect")]
     for lang in ("fr", "en"):
-        assert sum(r["lang"] == lang and r["split"] == "holdout" and r["kind"] in ("direct", "indirect")
-                   for r in rows) >= 25
-    assert sum(r["lang"] == "fr" and r["split"] == "holdout2" and r["kind"] in ("direct", "indirect")
-               for r in rows) >= 40
+        assert sum(r["lang"] == lang and r["split"] == "holdout" for r in quotes) >= 25
+    assert sum(r["lang"] == "fr" and r["split"] == "holdout2" for r in quotes) >= 40
+    assert sum(r["split"] == "holdout3" for r in quotes) >= 60
+    assert len({r["article_id"] for r in quotes if r["split"] == "holdout3"}) >= 15
 
 
 # Floors on the held-out splits: the measured figures (python -m rag.quotes_eval --split holdout /
-# --split holdout2) minus 0.05, about one binomial standard error at these sizes (46 English, 63 and 67
-# French quotes: sqrt(0.8 * 0.2 / 63) = 0.05), so that a regression fails and a harmless change of one
-# quote does not. Measured: holdout en P 0.932 R 0.891 A 0.927, fr P 0.927 R 0.810 A 0.804; holdout2 fr
-# P 0.966 R 0.851 A 0.930 (after fixes made on its errors, see rag/quotes_eval.py; frozen-rules score
-# 0.943 / 0.746 / 0.780).
+# holdout2 / holdout3) minus 0.05, about one binomial standard error at these sizes (46 English, 63, 67
+# and 82 French quotes: sqrt(0.8 * 0.2 / 63) = 0.05), so that a regression fails and a harmless change of
+# one quote does not. Measured (fourth round, rag/quotes_eval.py): holdout en P 0.932 R 0.891 A 0.927, fr
+# P 0.947 R 0.857 A 0.889; holdout2 fr P 0.984 R 0.896 A 0.933 (both studied; floors kept at the third
+# round's figures); holdout3 fr P 0.863 R 0.768 A 0.873 (frozen-rules first score).
 FLOORS = {("holdout", "en"): {"precision": 0.88, "recall": 0.84, "attribution": 0.87},
           ("holdout", "fr"): {"precision": 0.87, "recall": 0.76, "attribution": 0.75},
-          ("holdout2", "fr"): {"precision": 0.91, "recall": 0.80, "attribution": 0.88}}
+          ("holdout2", "fr"): {"precision": 0.91, "recall": 0.80, "attribution": 0.88},
+          ("holdout3", "fr"): {"precision": 0.81, "recall": 0.71, "attribution": 0.82}}
 
 
 @pytest.fixture(scope="module")
 def held_out() -> dict[tuple[str, str], dict[str, float]]:
-    return {(split, lang): s.summary() for split in ("holdout", "holdout2") for lang, s in evaluate(split).items()}
+    return {(split, lang): s.summary() for split in ("holdout", "holdout2", "holdout3")
+            for lang, s in evaluate(split).items()}
 
 
 @pytest.mark.parametrize(("split", "lang"), sorted(FLOORS))
@@ -342,3 +359,69 @@ def test_held_out_quality_floors(held_out: dict[tuple[str, str], dict[str, float
     """Precision, recall and attribution on the held-out splits stay at or above the measured floors."""
     for metric, floor in FLOORS[(split, lang)].items():
         assert held_out[(split, lang)][metric] >= floor, (split, lang, metric, held_out[(split, lang)][metric])
+
+
+# -- fourth round (French): speaker module, incises, centering, source phrases --------------------
+
+def test_speaker_resolution_is_its_own_module_and_quotes_keeps_its_names() -> None:
+    """`rag.speakers.Speakers` gives the speaking token of a verb and its canonical name; `rag.quotes`
+    still exports what other modules import from it."""
+    from rag import quotes as q
+    from rag.nlp import analysis_of, parse
+    from rag.speakers import Speakers
+
+    assert {"Quote", "extract_quotes", "quote_spans", "REPORTING_VERBS", "MIN_WORDS"} <= set(dir(q))
+    text = "« Le projet sera livré en mars prochain », a déclaré Oumar Maïga."
+    doc = parse(text, "fr")
+    speakers = Speakers(doc, "fr", analysis_of(doc, "fr"), quote_spans(text))
+    verb = next(t for t in doc if t.lemma_ == "déclarer")
+    subj = speakers.subject(verb)
+    assert subj is not None and subj.text == "Oumar"
+    assert speakers.resolve(subj, speakers.sent_of[subj.i], subj.idx, None) == ("Oumar Maïga", "Oumar Maïga")
+
+
+def test_incise_after_an_exclamation_and_a_newer_subject() -> None:
+    """'« … ! », a-t-il affirmé' is a quote although "!" ends the quotation, and "il" is the person
+    named as subject after the last quote, not the speaker of that quote."""
+    text = ("Marie Dupont a déclaré : « Le budget est prêt pour l'année prochaine. » Paul Martin est ensuite "
+            "intervenu. « Il y a là une erreur de calcul absolument grave ! », a-t-il affirmé.")
+    found = quotes(text, "fr")
+    assert [q.speaker for q in found] == ["Marie Dupont", "Paul Martin"]
+    assert found[1].quote.startswith("Il y a là une erreur")
+
+
+def test_addressee_in_a_is_not_the_speaker() -> None:
+    """"a révélé son avocate à l'AFP": the agency the words were said to is not who said them."""
+    q = only("Le chanteur Jean Valmont est mort dimanche. « Il est parti paisiblement dans la nuit, entouré "
+             "des siens », a expliqué son avocate à l'AFP.", "fr")
+    assert q.speaker != "AFP" and "avocate" in q.speaker
+
+
+def test_selon_clause_stops_at_a_colon_before_a_quotation() -> None:
+    """"Selon X, CLAUSE : « … »": the clause and the quotation are two quotes of X; "poursuivre les
+    recherches" (an action with its object) is no verb of saying."""
+    text = ("Selon le directeur du musée, Pierre Lenoir, la collection va permettre de poursuivre les recherches "
+            "pendant plusieurs années : « Nous avons de quoi exposer jusqu'en 2030 ! »")
+    found = quotes(text, "fr")
+    assert [(q.kind, q.speaker) for q in found] == [("indirect", "Pierre Lenoir"), ("direct", "Pierre Lenoir")]
+    assert found[0].quote.endswith("plusieurs années")
+
+
+def test_bare_infinitive_and_causative_periphrases_report_a_clause() -> None:
+    """"a dit espérer que …" and "fait remarquer que …" report their que-clause; a negated infinitive
+    with an indirect question ("dit ne pas savoir de quoi il s'agit") reports nothing."""
+    q = only("La ministre Claire Bonnet a dit espérer que la réforme sera adoptée avant l'été.", "fr")
+    assert (q.speaker, q.quote) == ("Claire Bonnet", "la réforme sera adoptée avant l'été")
+    q = only("Le porte-parole Marc Petit fait remarquer que les délais de livraison sont trop courts.", "fr")
+    assert (q.speaker, q.quote) == ("Marc Petit", "les délais de livraison sont trop courts")
+    assert quotes("Simon Leroy interroge Joseph, qui lui dit ne pas savoir de quoi il s'agit.", "fr") == []
+
+
+def test_french_source_phrases_of_point_of_view() -> None:
+    """"De l'avis de X, …" and "Pour X, …" (X a named person) attribute the rest of the sentence to X;
+    "Pour gagner, …" (purpose) attributes nothing."""
+    q = only("De l'avis de l'économiste Anne Roux, la croissance restera faible pendant toute l'année.", "fr")
+    assert (q.speaker, q.quote) == ("Anne Roux", "la croissance restera faible pendant toute l'année")
+    q = only("Pour Anne Roux, la croissance restera faible pendant toute l'année.", "fr")
+    assert (q.speaker, q.quote) == ("Anne Roux", "la croissance restera faible pendant toute l'année")
+    assert quotes("Pour gagner le match, l'équipe devra jouer beaucoup mieux en défense.", "fr") == []
