@@ -105,13 +105,15 @@ def build(store_dir: Path, n_chunks: int, gen: Generator, embedder: Embedder, lo
     return {"chunks": store.count(), "write_s": time.perf_counter() - t0, "resumed_from": have * PER_ARTICLE}
 
 
-def _time_add(store: Any, gen: Generator, prefix: str, first: int) -> float:
-    """Write 100 articles and apply them to this process's keyword index; seconds."""
+def _time_add(store: Any, gen: Generator, prefix: str, first: int) -> tuple[float, float]:
+    """Write 100 articles, then apply them to this process's keyword index: (write s, keyword apply s)."""
     batch = [gen.article(prefix, a) for a in range(first, first + 100)]
     t = time.perf_counter()
     store.put_articles(batch)
+    write = time.perf_counter() - t
+    t = time.perf_counter()
     store.sync_keyword()
-    return time.perf_counter() - t
+    return write, time.perf_counter() - t
 
 
 def measure(store_dir: Path, gen: Generator, embedder: Embedder, queries: int, legacy: bool,
@@ -155,11 +157,17 @@ def measure(store_dir: Path, gen: Generator, embedder: Embedder, queries: int, l
     shutil.rmtree(empty_settings.store, ignore_errors=True)
     empty = Engine.open(empty_settings, embedder).store
     small = [_time_add(empty, gen, "add", base + 100 * i) for i in range(3)]
-    out.update({"add100_big_s": statistics.median(big), "add100_empty_s": statistics.median(small),
-                "add100_ratio": statistics.median(big) / statistics.median(small),
+    for label, runs in (("big", big), ("empty", small)):
+        out[f"add100_{label}_write_s"] = statistics.median(w for w, _ in runs)
+        out[f"add100_{label}_keyword_s"] = statistics.median(k for _, k in runs)
+        out[f"add100_{label}_s"] = statistics.median(w + k for w, k in runs)
+    out.update({"add100_ratio": out["add100_big_s"] / out["add100_empty_s"],
+                "add100_keyword_ratio": out["add100_big_keyword_s"] / out["add100_empty_keyword_s"],
+                "add100_write_ratio": out["add100_big_write_s"] / out["add100_empty_write_s"],
                 "add100_rebuilds": store.keyword.rebuilds - rebuilds_before})
     log(f"  {store_dir.name}: add 100 {out['add100_big_s']:.2f} s vs empty {out['add100_empty_s']:.2f} s "
-        f"(x{out['add100_ratio']:.2f})", flush=True)
+        f"(x{out['add100_ratio']:.2f}; keyword apply x{out['add100_keyword_ratio']:.2f}, Chroma write "
+        f"x{out['add100_write_ratio']:.2f})", flush=True)
 
     if legacy:
         old = RebuildKeywordIndex(store_dir / "keyword-legacy")
@@ -281,7 +289,7 @@ def server_part(store_dir: Path, gen: Generator, embedder: Embedder, log: Any = 
         server.wait(timeout=60)
 
 
-def run(sizes: list[int], keep: Path, queries: int, server: bool, legacy: bool,
+def run(sizes: list[int], keep: Path, queries: int, server: bool, legacy_max: int,
         build_only: bool) -> list[dict[str, Any]]:
     """The whole scale bench (see the module docstring)."""
     from rag.embeddings import make_embedder
@@ -296,7 +304,7 @@ def run(sizes: list[int], keep: Path, queries: int, server: bool, legacy: bool,
         if build_only:
             results.append(built)
             continue
-        row = {"size": n, **built, **measure(store_dir, gen, embedder, queries, legacy)}
+        row = {"size": n, **built, **measure(store_dir, gen, embedder, queries, n <= legacy_max)}
         row.update(app_rss(store_dir))
         if server:
             row.update(server_part(store_dir, gen, embedder))
@@ -315,11 +323,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--queries", type=int, default=100)
     p.add_argument("--no-server", action="store_true", help="skip the server-mode second-process part")
     p.add_argument("--no-legacy", action="store_true", help="skip the previous design (bm25s full rebuild)")
+    p.add_argument("--legacy-max", type=int, default=200_000,
+                   help="largest store the previous design is measured on (its rebuild holds every chunk in memory)")
     p.add_argument("--build-only", action="store_true", help="only write (or finish) the generated stores")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    rows = run(args.scale, args.keep, args.queries, not args.no_server, not args.no_legacy, args.build_only)
+    rows = run(args.scale, args.keep, args.queries, not args.no_server, 0 if args.no_legacy else args.legacy_max,
+               args.build_only)
     if args.json:
         print(json.dumps({"scale": rows}))
     return 0
