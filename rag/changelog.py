@@ -24,7 +24,7 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,21 @@ class Entry:
     phase: str
     op: str
     article_ids: tuple[str, ...]
+    # article id -> (version, chunk count) the write stores: a reader fetches those chunks by id (a key
+    # lookup) instead of querying Chroma's metadata, whose cost grows with the collection (BENCHMARKS.md)
+    chunks: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def _payload(doc: str | None) -> tuple[tuple[str, ...], dict[str, tuple[int, int]]]:
+    """Articles and chunk hints of an entry's document (a bare JSON list: articles only)."""
+    try:
+        raw = json.loads(doc or "[]")
+        if isinstance(raw, list):
+            return tuple(str(a) for a in raw), {}
+        return (tuple(str(a) for a in raw["articles"]),
+                {str(a): (int(v[0]), int(v[1])) for a, v in raw.get("chunks", {}).items()})
+    except (ValueError, KeyError, TypeError, IndexError):  # a torn entry names nothing: no hint either
+        return (), {}
 
 
 class ChangeLog:
@@ -58,15 +73,18 @@ class ChangeLog:
         """A fresh operation id shared by a write's ``begin`` and ``commit`` entries."""
         return uuid.uuid4().hex
 
-    def append(self, phase: str, op: str, article_ids: list[str] | tuple[str, ...], note: str = "") -> Entry:
+    def append(self, phase: str, op: str, article_ids: list[str] | tuple[str, ...], note: str = "",
+               chunks: dict[str, tuple[int, int]] | None = None) -> Entry:
         """Append one entry (one Chroma add) and return it."""
         seq = time.time_ns()
-        entry = Entry(f"{seq:020d}-{op}-{phase}", seq, phase, op, tuple(article_ids))
+        entry = Entry(f"{seq:020d}-{op}-{phase}", seq, phase, op, tuple(article_ids), dict(chunks or {}))
         meta: dict[str, Any] = {"seq": seq, "phase": phase, "op": op, "n": len(entry.article_ids)}
         if note:
             meta["note"] = note
         self.collection.add(ids=[entry.id], embeddings=[[0.0]], metadatas=[meta],
-                            documents=[json.dumps(list(entry.article_ids), ensure_ascii=False)])
+                            documents=[json.dumps({"articles": list(entry.article_ids),
+                                                   "chunks": {a: list(v) for a, v in entry.chunks.items()}},
+                                                  ensure_ascii=False)])
         return entry
 
     def since(self, seq: int) -> list[Entry]:
@@ -79,13 +97,10 @@ class ChangeLog:
             if not got["ids"]:
                 break
             for eid, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True):
-                try:
-                    aids = tuple(str(a) for a in json.loads(doc or "[]"))
-                except ValueError:  # a torn entry names nothing; the generation check still triggers a catch-up
-                    aids = ()
+                aids, chunks = _payload(doc)
                 m = meta or {}
                 out.append(Entry(eid, int(m.get("seq") or 0), str(m.get("phase") or ""), str(m.get("op") or ""),
-                                 aids))
+                                 aids, chunks))
             offset += len(got["ids"])
         out.sort(key=lambda e: (e.seq, e.id))
         return out

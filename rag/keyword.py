@@ -46,7 +46,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -84,6 +84,10 @@ class ChunkSource(Protocol):
 
     def chunks_of(self, article_ids: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
         """(chunk id, document, metadata) of every chunk of these articles, all versions."""
+        ...
+
+    def chunks_by_id(self, chunk_ids: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+        """(chunk id, document, metadata) of those of these chunks that exist."""
         ...
 
     def all_article_ids(self) -> list[str]:
@@ -171,11 +175,13 @@ class Position:
     applied: frozenset[str] = frozenset()  # entry ids applied with seq within MARGIN_NS of `seq`
     open: dict[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)  # op -> (begin seq, articles)
     epoch: str = ""
+    stamp: str = ""  # new on every commit: re-reading open writes changes documents, not the log position
 
     def to_json(self) -> bytes:
         """The stored form."""
         return json.dumps({"format": FORMAT, "seq": self.seq, "applied": sorted(self.applied), "epoch": self.epoch,
-                           "open": {k: [s, list(a)] for k, (s, a) in self.open.items()}}).encode("utf-8")
+                           "open": {k: [s, list(a)] for k, (s, a) in self.open.items()},
+                           "stamp": self.stamp}).encode("utf-8")
 
     @classmethod
     def from_json(cls, raw: bytes) -> Position | None:
@@ -184,7 +190,8 @@ class Position:
         if d.get("format") != FORMAT:
             return None
         return cls(int(d["seq"]), frozenset(d["applied"]),
-                   {k: (int(v[0]), tuple(v[1])) for k, v in d["open"].items()}, str(d["epoch"]))
+                   {k: (int(v[0]), tuple(v[1])) for k, v in d["open"].items()}, str(d["epoch"]),
+                   str(d.get("stamp") or ""))
 
     def after(self, entries: list[Entry]) -> Position:
         """The position once ``entries`` are applied too: open writes follow their begin/commit entries."""
@@ -200,7 +207,25 @@ class Position:
             if e.phase == "commit":
                 opened.pop(e.op, None)
         opened = {k: v for k, v in opened.items() if v[0] > seq - _OPEN_KEEP_NS}
-        return Position(seq, frozenset(keep), opened, self.epoch)
+        return Position(seq, frozenset(keep), opened, self.epoch, self.stamp)
+
+
+def _open_aids(position: Position) -> set[str]:
+    """Articles of the writes a position holds open."""
+    return {a for _s, aa in position.open.values() for a in aa}
+
+
+def _hints(entries: list[Entry], allowed: set[str]) -> dict[str, set[tuple[int, int]]]:
+    """Article -> versions written, for the articles of ``allowed`` that every entry naming them hints."""
+    out: dict[str, set[tuple[int, int]]] = {}
+    unhinted: set[str] = set()
+    for e in entries:
+        for a in e.article_ids:
+            if a in e.chunks:
+                out.setdefault(a, set()).add(e.chunks[a])
+            else:
+                unhinted.add(a)
+    return {a: v for a, v in out.items() if a in allowed and a not in unhinted}
 
 
 def _seq_of(entry_id: str) -> int:
@@ -250,6 +275,11 @@ class KeywordIndex:
     def size(self) -> int:
         """Number of chunks in the index."""
         return sum(a.chunks for a in self._arts.values() if a.version is not None)
+
+    @property
+    def has_open_writes(self) -> bool:
+        """Does the index know of a write that began and has not committed (see :meth:`Store.sync_keyword`)?"""
+        return bool(self._mem and self._mem.open)
 
     @property
     def hidden(self) -> frozenset[str]:
@@ -442,13 +472,13 @@ class KeywordIndex:
                 self._rebuild(writer, source, "new index" if disk is None else "log trimmed past this index")
                 return
             pending, aids = self._pending(disk, source)
-            aids |= {a for _s, aa in disk.open.values() for a in aa}
+            aids |= _open_aids(disk)
             if not aids and not pending:
                 return
             if len(aids) > max(1000, self.rebuild_fraction * max(len(self._arts), self._indexed_articles())):
                 self._rebuild(writer, source, f"{len(aids)} articles behind")
                 return
-            self._apply(writer, source, sorted(aids))
+            self._apply(writer, source, sorted(aids), _hints(pending, aids - _open_aids(disk)))
             self._commit(writer, disk.after(pending))
 
     def _pending(self, disk: Position, source: ChunkSource) -> tuple[list[Entry], set[str]]:
@@ -463,11 +493,29 @@ class KeywordIndex:
         searcher = self._index.searcher()
         return int(searcher.search(tantivy.Query.term_query(self._schema, "head", "1"), 1, count=True).count or 0)
 
-    def _apply(self, writer: Any, source: ChunkSource, article_ids: list[str]) -> None:
-        """Replace the documents of these articles by what Chroma holds for them now."""
+    def _apply(self, writer: Any, source: ChunkSource, article_ids: list[str],
+               hints: dict[str, set[tuple[int, int]]] | None = None) -> None:
+        """Replace the documents of these articles by what Chroma holds for them now.
+
+        An article with ``hints`` (the versions its log entries wrote) is read by chunk id: the hinted
+        versions' ids plus the ids the index already knows for it (its visible and hidden chunks), a key
+        lookup whose cost does not grow with the collection. The others (deletes, repairs, writes left
+        open by a crash, a rebuild) are read with a metadata query on their article ids.
+        """
+        hints = hints or {}
         for start in range(0, len(article_ids), _BATCH):
             group = article_ids[start:start + _BATCH]
-            rows = source.chunks_of(group)
+            hinted = [a for a in group if a in hints]
+            rows = source.chunks_of([a for a in group if a not in hints])
+            if hinted:
+                known = {a.id: a for a in self._read_infos(hinted)}
+                ids: set[str] = set()
+                for aid in hinted:
+                    if aid in known:
+                        ids.update(known[aid].chunk_ids())
+                        ids.update(known[aid].hidden)
+                    ids.update(f"{aid}::{v}::{i}" for v, n in hints[aid] for i in range(n))
+                rows = rows + source.chunks_by_id(sorted(ids))
             per: dict[str, list[tuple[str, str, dict[str, Any]]]] = {a: [] for a in group}
             for cid, doc, meta in rows:
                 per.setdefault(str(meta.get("article_id", "")), []).append((cid, doc, meta))
@@ -524,6 +572,7 @@ class KeywordIndex:
             log.warning("could not record the rebuild in the change log: %s", exc)
 
     def _commit(self, writer: Any, position: Position) -> None:
+        position = replace(position, stamp=uuid.uuid4().hex)
         writer.delete_documents_by_term("kind", "s")
         doc = tantivy.Document(kind="s")
         doc.add_bytes("info", position.to_json())
@@ -551,13 +600,19 @@ class KeywordIndex:
             aids = {a for e in entries for a in e.article_ids}
             aids |= {a for _s, aa in (*mem.open.values(), *disk.open.values()) for a in aa}
             fresh = {a.id: a for a in self._read_infos(sorted(aids))}
+            gone: set[str] = set()
             for aid in aids:
+                old = self._arts.pop(aid, None)
+                if old is not None:
+                    gone.update(old.hidden)
                 if aid in fresh:
                     self._arts[aid] = fresh[aid]
-                else:
-                    self._arts.pop(aid, None)
             if self._stories is not None:
                 self._update_stories(aids)
+            # only the changed articles' hidden chunks move: no pass over every article per write
+            self._hidden = (self._hidden - gone) | {c for aid in aids if aid in fresh for c in fresh[aid].hidden}
+            self._mem = disk
+            return True
         self._hidden = frozenset(c for a in self._arts.values() for c in a.hidden)
         self._mem = disk
         return True

@@ -117,7 +117,7 @@ def _time_add(store: Any, gen: Generator, prefix: str, first: int) -> tuple[floa
 
 
 def measure(store_dir: Path, gen: Generator, embedder: Embedder, queries: int, legacy: bool,
-            log: Any = print) -> dict[str, Any]:
+            time_rebuild: bool = True, log: Any = print) -> dict[str, Any]:
     """Everything but the server part, in this process, on the store at ``store_dir``."""
     from rag.engine import Engine
     from rag.keyword_rebuild import RebuildKeywordIndex
@@ -130,13 +130,14 @@ def measure(store_dir: Path, gen: Generator, embedder: Embedder, queries: int, l
     store.sync_keyword()
     out["keyword_open_s"] = time.perf_counter() - t
     out["keyword_rebuilt_at_open"] = store.keyword.rebuilds
-    if not store.keyword.rebuilds:  # a kept store: time the full build a new replica or --repair pays
+    if store.keyword.rebuilds:
+        out["keyword_build_s"] = out["keyword_open_s"]
+    elif time_rebuild:  # a kept store: time the full build a new replica or --repair pays
         t = time.perf_counter()
         store.keyword.rebuild(store, "benchmark")
         out["keyword_build_s"] = time.perf_counter() - t
-    else:
-        out["keyword_build_s"] = out["keyword_open_s"]
-    log(f"  {store_dir.name}: keyword build {out['keyword_build_s']:.1f} s", flush=True)
+    if "keyword_build_s" in out:
+        log(f"  {store_dir.name}: keyword build {out['keyword_build_s']:.1f} s", flush=True)
 
     qs = [q["question"] for q in piaf_questions(sample=queries, seed=5)]
     out.update(time_queries(engine, qs))
@@ -290,7 +291,7 @@ def server_part(store_dir: Path, gen: Generator, embedder: Embedder, log: Any = 
 
 
 def run(sizes: list[int], keep: Path, queries: int, server: bool, legacy_max: int,
-        build_only: bool) -> list[dict[str, Any]]:
+        build_only: bool, rebuild_max: int = 10**9) -> list[dict[str, Any]]:
     """The whole scale bench (see the module docstring)."""
     from rag.embeddings import make_embedder
 
@@ -304,7 +305,8 @@ def run(sizes: list[int], keep: Path, queries: int, server: bool, legacy_max: in
         if build_only:
             results.append(built)
             continue
-        row = {"size": n, **built, **measure(store_dir, gen, embedder, queries, n <= legacy_max)}
+        row = {"size": n, **built, **measure(store_dir, gen, embedder, queries, n <= legacy_max,
+                                             n <= rebuild_max)}
         row.update(app_rss(store_dir))
         if server:
             row.update(server_part(store_dir, gen, embedder))
@@ -325,12 +327,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-legacy", action="store_true", help="skip the previous design (bm25s full rebuild)")
     p.add_argument("--legacy-max", type=int, default=200_000,
                    help="largest store the previous design is measured on (its rebuild holds every chunk in memory)")
+    p.add_argument("--rebuild-max", type=int, default=10**9,
+                   help="on a kept store whose index exists, time a full rebuild only up to this size")
     p.add_argument("--build-only", action="store_true", help="only write (or finish) the generated stores")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     rows = run(args.scale, args.keep, args.queries, not args.no_server, 0 if args.no_legacy else args.legacy_max,
-               args.build_only)
+               args.build_only, args.rebuild_max)
     if args.json:
         print(json.dumps({"scale": rows}))
     return 0

@@ -199,14 +199,16 @@ class Store:
         return str(settings.store)
 
     # --- generation token (see rag.keyword) ---------------------------------------------------
-    def generation(self) -> str:
-        """The collection's state key, read fresh from Chroma: change token and chunk count.
+    def generation(self, with_count: bool = True) -> str:
+        """The collection's state key, read fresh from Chroma: change token, and chunk count unless told not.
 
-        The count makes a keyword index built between a writer's first token and its chunk writes
-        stale, even if that writer was killed before writing its closing token.
+        The count makes a keyword index built between a writer's first token and its chunk writes stale,
+        even if that writer was killed before writing its closing token. It costs a scan (67 ms at 1M
+        chunks, BENCHMARKS.md), so :meth:`sync_keyword` asks for it only while a write is open.
         """
         col = self.client.get_collection(self.settings.collection, embedding_function=None)
-        return f"{(col.metadata or {}).get('generation', 'empty')}/{col.count()}"
+        token = str((col.metadata or {}).get("generation", "empty"))
+        return f"{token}/{col.count()}" if with_count else token
 
     def _bump(self) -> None:
         self.collection.modify(
@@ -214,14 +216,27 @@ class Store:
         )
 
     def sync_keyword(self) -> bool:
-        """Bring the keyword index in step with Chroma (the log entries it has not applied); True if it changed."""
-        return self.keyword.sync(self.generation(), self)
+        """Bring the keyword index in step with Chroma (the log entries it has not applied); True if it changed.
+
+        The change token alone says whether to read the log, except while the index knows of a write that
+        began and has not committed: that writer may be adding chunks without bumping the token again (or
+        have died doing so), so the chunk count joins the key until the write commits or ``--repair``.
+        """
+        return self.keyword.sync(self.generation(with_count=self.keyword.has_open_writes), self)
 
     def chunks_of(self, article_ids: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
         """(id, document, metadata) of every stored chunk of these articles, every version (one Chroma read)."""
         if not article_ids:
             return []
         got = self.collection.get(where=_ids_where(article_ids), include=["documents", "metadatas"])
+        return [(cid, doc or "", meta or {}) for cid, doc, meta in
+                zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)]
+
+    def chunks_by_id(self, chunk_ids: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+        """(id, document, metadata) of these chunks that exist (a key lookup in Chroma)."""
+        if not chunk_ids:
+            return []
+        got = self.collection.get(ids=chunk_ids, include=["documents", "metadatas"])
         return [(cid, doc or "", meta or {}) for cid, doc, meta in
                 zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)]
 
@@ -232,16 +247,21 @@ class Store:
             seen.update(str(m.get("article_id")) for m in page if m)
         return sorted(seen)
 
-    def _begin(self, article_ids: list[str]) -> str:
-        """Bump the change token and log the write's articles before touching them (see rag.changelog)."""
+    def _begin(self, article_ids: list[str], hints: dict[str, tuple[int, int]] | None = None) -> str:
+        """Log the write's articles, then bump the change token, before touching them (see rag.changelog).
+
+        In this order a reader that sees the new token also sees the ``begin`` entry, and from then on keys
+        its syncs on the chunk count too (:meth:`sync_keyword`), so a writer that dies before its closing
+        token cannot leave a reader's index silently behind.
+        """
         op = self.log.new_op()
+        self.log.append("begin", op, article_ids, chunks=hints)
         self._bump()
-        self.log.append("begin", op, article_ids)
         return op
 
-    def _commit(self, op: str, article_ids: list[str]) -> None:
+    def _commit(self, op: str, article_ids: list[str], hints: dict[str, tuple[int, int]] | None = None) -> None:
         """Log the write as complete and bump the token; trim entries older than the settings keep."""
-        self.log.append("commit", op, article_ids)
+        self.log.append("commit", op, article_ids, chunks=hints)
         self._bump()
         try:
             self.log.trim(self.settings.change_log_keep_s)
@@ -308,14 +328,15 @@ class Store:
             if signatures and article.id in signatures and group:  # near-duplicate signature, on the first chunk
                 group[0].metadata["sig"] = signatures[article.id]
         ids = [article.id for article, _, _ in batch]
-        op = self._begin(ids)
+        hints = {article.id: (version, len(chunks)) for article, chunks, _ in batch}
+        op = self._begin(ids, hints)
         crash_point("before_add", self.settings.crash_at)
         if nodes:
             self.vectors.add(nodes)
         crash_point("after_add", self.settings.crash_at)
         self.collection.delete(where={"$and": [_ids_where(ids), {"version": {"$ne": version}}]})
         crash_point("after_delete", self.settings.crash_at)
-        self._commit(op, ids)
+        self._commit(op, ids, hints)
         crash_point("after_bump", self.settings.crash_at)
 
     def drop_leftovers(self, article_id: str, keep_version: int) -> None:

@@ -41,9 +41,14 @@ def twelve(tmp_path: Path, embedder: Embedder, wikinews_fr_jsonl: Path) -> Engin
     return engine
 
 
-def test_a_write_rereads_only_its_articles(twelve: Engine, tmp_path: Path, wikinews_fr_jsonl: Path) -> None:
-    """Adding one article re-reads that article alone (no rebuild); deleting one removes only its chunks."""
+def test_a_write_rereads_only_its_articles(twelve: Engine, tmp_path: Path, wikinews_fr_jsonl: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adding one article re-reads that article alone (no rebuild), by chunk id (no metadata query); deleting
+    one removes only its chunks."""
     store = twelve.store
+    queried: list[list[str]] = []
+    real = store.chunks_of
+    monkeypatch.setattr(store, "chunks_of", lambda ids: queried.append(list(ids)) or real(ids))
     rebuilds, applied = store.keyword.rebuilds, store.keyword.applied_articles
     size = store.keyword.size
     [row] = _rows(wikinews_fr_jsonl, 1, start=40)
@@ -56,6 +61,7 @@ def test_a_write_rereads_only_its_articles(twelve: Engine, tmp_path: Path, wikin
     assert store.keyword.size == size + len(store.article_chunks(added["id"]))
     hits = store.keyword_search(row["title"], 3)
     assert hits and hits[0].chunk_id.startswith(added["id"] + "::")
+    assert [q for q in queried if q] == []  # the log's chunk hints were enough
 
     victim = store.list_articles()[-1].id
     store.delete_article(victim)
@@ -157,3 +163,29 @@ def test_people_filter_on_both_retrievers(tmp_path: Path, embedder: Embedder, se
     assert dense and {p.article_id for p in dense} == {seed}
     assert store.keyword_search(question, 10, {"people": ["Nobody Atall"]}) == []
     assert store.dense_search(embedder.embed_query(question).tolist(), 10, {"people": ["Nobody Atall"]}) == []
+
+
+def test_a_reader_follows_a_writer_that_died_after_its_add(twelve: Engine, tmp_path: Path, wikinews_fr_jsonl: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader that synced between a writer's begin and its add still indexes what that writer added, although
+    the writer died before its commit entry and closing token (the open write keys the reader on the count)."""
+    import rag.store
+
+    reader = Store(Settings(store=tmp_path / "reader", nlp_at_ingest=False), None, None, client=twelve.store.client)
+    reader.sync_keyword()
+
+    def hook(name: str, _spec: str | None) -> None:
+        if name == "before_add":
+            reader.sync_keyword()  # sees the begin entry: the write is open
+        if name == "after_delete":
+            raise RuntimeError("writer killed")
+
+    monkeypatch.setattr(rag.store, "crash_point", hook)
+    [row] = _rows(wikinews_fr_jsonl, 1, start=80)
+    out = twelve.ingestor().ingest(read_path(_jsonl(tmp_path / "one.jsonl", [row]), twelve.settings)).to_json()
+    assert out["failed"] == 1
+    [aid] = [a for a in twelve.store.all_article_ids() if a not in reader.keyword.articles()]
+    assert reader.keyword.has_open_writes
+    reader.sync_keyword()
+    assert any(c.startswith(aid + "::") for c in reader.keyword.ids())
+    assert reader.keyword.articles()[aid].chunks == len(twelve.store.article_chunks(aid))
