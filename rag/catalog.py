@@ -119,7 +119,7 @@ class Catalog:
 
 
 class CatalogCache:
-    """The catalog of one store, rebuilt only when the collection's state key changed (after a write)."""
+    """The catalog of one store, rebuilt only when the keyword index it is built from changed (after a write)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -127,8 +127,13 @@ class CatalogCache:
         self.builds = 0  # how many times the catalog was built (tests and benchmarks read it)
 
     def get(self, store: Any) -> Catalog:
-        """The catalog for the store's current state (two cheap reads when nothing changed)."""
-        generation = store.generation()
+        """The catalog for the store's current state (the keyword index's change check when nothing changed).
+
+        Keyed by the keyword index's state, not by the collection's: the rows come from that index's memory,
+        and the collection's key would cost a chunk count (a scan) on every rerun of the app.
+        """
+        store.sync_keyword()
+        generation = store.keyword.state_key
         with self._lock:
             if self._state is None or self._state[0] != generation:
                 self._state = (generation, Catalog.build(store))

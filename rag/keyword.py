@@ -277,6 +277,11 @@ class KeywordIndex:
         return sum(a.chunks for a in self._arts.values() if a.version is not None)
 
     @property
+    def state_key(self) -> str:
+        """Changes whenever this process's view of the index changes (a rebuild or any applied commit)."""
+        return f"{self._mem.epoch}/{self._mem.stamp}" if self._mem else ""
+
+    @property
     def has_open_writes(self) -> bool:
         """Does the index know of a write that began and has not committed (see :meth:`Store.sync_keyword`)?"""
         return bool(self._mem and self._mem.open)
