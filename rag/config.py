@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     keyword_rebuild_fraction: float = Field(
         default=0.5, description="A process this far behind (articles to re-read / articles indexed) rebuilds "
         "instead; incremental re-reads cost more per article than a rebuild's (rag bench --scale).")
+    hnsw_sync_threshold: int = Field(
+        default=10_000, description="Chroma writes the vector index to disk after this many changes (Chroma's "
+        "default is 1,000). Each write of the index costs time proportional to the collection (0.9 s at 1M chunks: "
+        "it rewrites the id map), so with the default every second 100-article ingest paid it; changes in between "
+        "are safe in Chroma's write-ahead log and replayed when a process opens the collection (about 1 s per "
+        "10,000 at 1M chunks). Measured by rag bench --scale, BENCHMARKS.md.")
     change_log_keep_s: float = Field(default=7 * 86400.0, description="Writers trim change-log entries older "
                                      "than this; a keyword index older than the trim point rebuilds once.")
 

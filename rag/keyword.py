@@ -480,7 +480,7 @@ class KeywordIndex:
             aids |= _open_aids(disk)
             if not aids and not pending:
                 return
-            if len(aids) > max(1000, self.rebuild_fraction * max(len(self._arts), self._indexed_articles())):
+            if len(aids) > 1000 and len(aids) > self.rebuild_fraction * max(len(self._arts), self._indexed_articles()):
                 self._rebuild(writer, source, f"{len(aids)} articles behind")
                 return
             self._apply(writer, source, sorted(aids), _hints(pending, aids - _open_aids(disk)))

@@ -12,12 +12,18 @@ an interrupted build resumes where it stopped. Then, in one run, side by side:
   costs) and the previous design's (``rag.keyword_rebuild``, bm25s rebuilt from every chunk);
 * **queries**: retrieval (hybrid) and full extractive answer p50/p95 over real PIAF questions, and a
   keyword search filtered by outlet and date inside the engine;
-* **add 100**: 100 new articles (500 chunks, precomputed vectors) written by the store and applied to
-  the keyword index, on the big store and on an empty one, median of 3; the ratio is the issue's limit.
-  The previous design's cost for the same write (its next search rebuilds everything) is beside it;
+* **add 100**, three ways, each on the big store and on an empty one, median of 3:
+  - as ``ingest`` adds them: 100 real Wikinews articles (three disjoint sets, French and English) read,
+    chunked, analysed (NLP, the default; and again without it), embedded, written and applied to the
+    keyword index: the cost a user waits for;
+  - the store alone: 100 generated articles (500 chunks, precomputed vectors) written by
+    ``Store.put_articles`` and applied to the keyword index, split into the Chroma write and the apply;
+  - Chroma alone: the same rows given to ``collection.add`` with no newsqa code around it, the floor
+    for any design that keeps chunks in Chroma.
+  The previous design's cost for the same write (its next search rebuilds everything) is beside them;
 * **second process, server mode** (``--server``): a Chroma server on the same data; a reader process
   with its own keyword replica (seeded from a copy of the embedded one, as a new replica would be from a
-  snapshot) times its catch-up after another process adds 100 articles, big store vs empty;
+  snapshot) times its catch-up after another process adds 100 articles, big store vs empty, median of 7;
 * **RSS** of an app process (engine open, index loaded, 20 answers) at each size.
 """
 
@@ -46,6 +52,9 @@ from rag.text import split_sentences
 
 PER_ARTICLE = 5
 _WRITE = 200  # articles per store write (1,000 chunks), as an ingest batch of the pipeline would be
+# Catch-ups timed per collection in server mode: one in several includes a tantivy segment merge (0.1 s at
+# 1M chunks), so the median of 7 rather than of 3, with the slowest reported beside it.
+_SERVER_RUNS = 7
 
 
 def _vm_hwm_mb() -> float:
@@ -116,6 +125,49 @@ def _time_add(store: Any, gen: Generator, prefix: str, first: int) -> tuple[floa
     return write, time.perf_counter() - t
 
 
+def _wikinews_sets(n_sets: int = 3, size: int = 100) -> list[list[dict[str, Any]]]:
+    """``n_sets`` disjoint sets of ``size`` real Wikinews articles (French and English interleaved by id)."""
+    from rag.datasets import WIKINEWS
+
+    with WIKINEWS.open(encoding="utf-8") as fh:
+        rows = sorted((json.loads(line) for line in fh if line.strip()), key=lambda r: r["id"])
+    return [rows[k::n_sets][:size] for k in range(n_sets)]
+
+
+def _time_ingest(engine: Any, rows: list[dict[str, Any]], tag: str, nlp: bool) -> float:
+    """Ingest ``rows`` as ``ingest`` does (read, clean, chunk, NLP if ``nlp``, embed, write, keyword apply)."""
+    from ingest.pipeline import Ingestor
+    from ingest.readers import read_jsonl_lines
+
+    settings = engine.settings.model_copy(update={"nlp_at_ingest": nlp})
+    lines = [json.dumps({**r, "id": f"{r['id']}~{tag}"}).encode() for r in rows]
+    t = time.perf_counter()
+    report = Ingestor(settings, engine.embedder, engine.store).ingest(read_jsonl_lines(iter(lines), tag, settings))
+    took = time.perf_counter() - t
+    added = report.count("added")
+    if added != len(rows):
+        raise RuntimeError(f"ingest bench {tag}: {added} of {len(rows)} articles added ({report.summary()})")
+    return took
+
+
+def _raw_chroma_add(store: Any, gen: Generator, prefix: str, first: int) -> float:
+    """The same 100 articles' rows (ids, vectors, documents, llama-index metadata) added by ``collection.add``
+    alone, then deleted: Chroma's own cost for the write, with none of newsqa's code around it."""
+    from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
+    batch = [gen.article(prefix, a) for a in range(first, first + 100)]
+    nodes = [store._node(a, c, len(ch), [float(x) for x in e], 1)
+             for a, ch, es in batch for c, e in zip(ch, es, strict=True)]
+    rows = {"ids": [n.node_id for n in nodes], "embeddings": [n.embedding for n in nodes],
+            "documents": [n.get_content() for n in nodes],
+            "metadatas": [node_to_metadata_dict(n, remove_text=True, flat_metadata=True) for n in nodes]}
+    t = time.perf_counter()
+    store.collection.add(**rows)
+    took = time.perf_counter() - t
+    store.collection.delete(ids=rows["ids"])
+    return took
+
+
 def measure(store_dir: Path, gen: Generator, embedder: Embedder, queries: int, legacy: bool,
             time_rebuild: bool = True, log: Any = print) -> dict[str, Any]:
     """Everything but the server part, in this process, on the store at ``store_dir``."""
@@ -169,6 +221,26 @@ def measure(store_dir: Path, gen: Generator, embedder: Embedder, queries: int, l
     log(f"  {store_dir.name}: add 100 {out['add100_big_s']:.2f} s vs empty {out['add100_empty_s']:.2f} s "
         f"(x{out['add100_ratio']:.2f}; keyword apply x{out['add100_keyword_ratio']:.2f}, Chroma write "
         f"x{out['add100_write_ratio']:.2f})", flush=True)
+
+    raw = {label: statistics.median(_raw_chroma_add(st, gen, "raw", base + 100 * i) for i in range(3))
+           for label, st in (("big", store), ("empty", empty))}
+    out.update({"raw_chroma_add_big_s": raw["big"], "raw_chroma_add_empty_s": raw["empty"],
+                "raw_chroma_add_ratio": raw["big"] / raw["empty"]})
+    log(f"  {store_dir.name}: Chroma alone (collection.add of the same rows) {raw['big']:.2f} s vs empty "
+        f"{raw['empty']:.2f} s (x{out['raw_chroma_add_ratio']:.2f})", flush=True)
+
+    sets = _wikinews_sets()
+    empty_engine = Engine.open(empty_settings, embedder)
+    _time_ingest(empty_engine, sets[0][:3], f"warm-{base}", True)  # loads the spaCy pipelines: not timed
+    for nlp in (True, False):
+        key = "ingest100" + ("" if nlp else "_no_nlp")
+        for label, eng in (("big", engine), ("empty", empty_engine)):
+            took = [_time_ingest(eng, rows, f"{key}-{base}-{i}", nlp) for i, rows in enumerate(sets)]
+            out[f"{key}_{label}_s"] = statistics.median(took)
+        out[f"{key}_ratio"] = out[f"{key}_big_s"] / out[f"{key}_empty_s"]
+        log(f"  {store_dir.name}: ingest of 100 Wikinews articles ({'with' if nlp else 'without'} NLP) "
+            f"{out[f'{key}_big_s']:.2f} s vs empty {out[f'{key}_empty_s']:.2f} s (x{out[f'{key}_ratio']:.2f})",
+            flush=True)
 
     if legacy:
         old = RebuildKeywordIndex(store_dir / "keyword-legacy")
@@ -264,7 +336,7 @@ def server_part(store_dir: Path, gen: Generator, embedder: Embedder, log: Any = 
             ready = json.loads(reader.stdout.readline())
             syncs, writes = [], []
             base = 2 * 10**7 + int(time.time()) % 10**6 * 10
-            for i in range(3):
+            for i in range(_SERVER_RUNS):
                 batch = [gen.article("srv", a) for a in range(base + 100 * i, base + 100 * (i + 1))]
                 t = time.perf_counter()
                 writer.put_articles(batch)
@@ -279,6 +351,7 @@ def server_part(store_dir: Path, gen: Generator, embedder: Embedder, log: Any = 
             out[f"server_{label}_reader_rebuilds"] = got["rebuilds"]
             out[f"server_{label}_write100_s"] = statistics.median(writes)
             out[f"server_{label}_reader_sync100_s"] = statistics.median(syncs)
+            out[f"server_{label}_reader_sync100_max_s"] = max(syncs)
         out["server_reader_ratio"] = out["server_big_reader_sync100_s"] / out["server_empty_reader_sync100_s"]
         out["server_write_ratio"] = out["server_big_write100_s"] / out["server_empty_write100_s"]
         log(f"  server: reader catch-up after 100 articles {out['server_big_reader_sync100_s']:.2f} s vs empty "

@@ -155,7 +155,7 @@ class Store:
         try:
             self.collection = self.client.get_or_create_collection(
                 settings.collection,
-                configuration={"hnsw": {"space": "cosine"}},
+                configuration={"hnsw": {"space": "cosine", "sync_threshold": settings.hnsw_sync_threshold}},
                 metadata={"embedder": embedder_key or "unset", "dim": dim or 0, "generation": "empty"},
                 embedding_function=None,
             )
@@ -175,6 +175,7 @@ class Store:
             )
         self.embedder_key: str = embedder_key
         self.dim: int = int(dim or 0)
+        self._adopt_sync_threshold()
         self.vectors = ChromaVectorStore(chroma_collection=self.collection)
         keyword_dir = settings.store / "keyword" / settings.collection
         if settings.server_mode:
@@ -185,6 +186,20 @@ class Store:
             self.log = ChangeLog(self.client, settings.collection)
         except Exception as exc:
             raise StoreError(f"cannot open the change log of {settings.collection!r}: {exc}") from exc
+
+    def _adopt_sync_threshold(self) -> None:
+        """Give a collection made before ``hnsw_sync_threshold`` existed (or with another value) the setting's.
+
+        Chroma lets this part of the configuration change after creation; a failure only costs speed, so it
+        is logged, never raised.
+        """
+        want = self.settings.hnsw_sync_threshold
+        try:
+            have = (self.collection.configuration or {}).get("hnsw", {}).get("sync_threshold")
+            if have != want:
+                self.collection.modify(configuration={"hnsw": {"sync_threshold": want}})
+        except Exception as exc:
+            log.warning("could not set the collection's hnsw sync_threshold to %s: %s", want, exc)
 
     @property
     def where(self) -> str:
