@@ -10,13 +10,15 @@ Rules, in French and English:
   conclut : « … »"). A quote sentence with no cue continues the speaker of the quote just before,
   else the named main subject of the sentence before it ("Il a souhaité faire un rappel au
   règlement. « On ne peut pas… »"). Quoted spans that no cue attributes (titles of works, scare
-  quotes, nicknames, "un rapport sur « … »") are not quotes, nor are quoted fragments under
+  quotes, nicknames, "un rapport sur « … »", "le considèrent comme un « … »", "le slogan de X, « … »")
+  are not quotes, nor are quoted fragments under
   ``MIN_WORDS`` words unless they end like an utterance and sit next to a reporting verb
   ('"Heartbroken and numb," writes X').
 * **indirect**: the clausal complement (``ccomp``) of a reporting verb that has a subject ("X said
   (that) …", "X a déclaré que …", "X s'est dit convaincu que …", "X a fait savoir que …", inverted
   "…, her son X announced"); the rest of the sentence around a French incise ("…, poursuit le
-  ministre, …", "Comme l'a indiqué X, …"); and the rest of a sentence carrying "selon X" / "d'après
+  ministre, …", "Comme l'a indiqué X, …"; an incise inverts its subject, and a "nous"/"vous" before its
+  third-person verb is its object: "…, nous dit X, « … »"); and the rest of a sentence carrying "selon X" / "d'après
   X" / "according to X" (a "selon" that opens the sentence runs to its comma).
 
 Speakers are the verb's ``nsubj`` (or its inverted subject: "a déclaré X", "said X", the clitic of
@@ -83,7 +85,9 @@ REPORTING_VERBS: dict[str, frozenset[str]] = {
     # communication class (C) of Dubois & Dubois-Charlier, "Les verbes français" (Larousse, 1997),
     # restricted to those that take a que-clause or a quotation; the second block is the verbs of
     # manner and of discourse sequencing that the same chapter lists for incises ("glisse-t-il",
-    # "renchérit X", "lâche-t-elle"), where the press uses them most.
+    # "renchérit X", "lâche-t-elle"), where the press uses them most. "prévoir" ("prévoit que …": forecast or
+    # stipulate) is the counterpart of the English list's "predict"; with "de" + infinitive (to plan) it
+    # takes no clause and reports nothing.
     "fr": _words("""
         dire déclarer affirmer ajouter annoncer expliquer préciser indiquer souligner estimer assurer
         confier raconter rappeler répondre répliquer rétorquer poursuivre conclure reconnaître admettre
@@ -96,7 +100,7 @@ REPORTING_VERBS: dict[str, frozenset[str]] = {
         considérer reprendre enchaîner conseiller suggérer proposer continuer
         glisser lâcher détailler renchérir décrire réaffirmer riposter contester réfuter nuancer relativiser
         étonner insurger alerter reprocher dévoiler divulguer informer narrer confesser compléter tonner
-        fulminer chuchoter hurler asséner trancher
+        fulminer chuchoter hurler asséner trancher prévoir
     """),
 }
 # Prepositions that introduce a source: "selon X", "d'après X", "according to X", "pour X" (French,
@@ -107,7 +111,7 @@ _SOURCE_PREP = {"fr": {"selon", "après", "d'après", "d’après"}, "en": {"acc
 _SOURCE_NOUNS = {"avis", "dires"}
 # Words just before a quotation mark that announce a name or title, not speech.
 _NAMING = re.compile(r"^(intitul|titled|entitled|called|named|nomm|surnomm|dubbed|baptis|as|appel|mot|word|term"
-                     r"|slogan)", re.I)
+                     r"|slogan|comme$)", re.I)  # "comme" is the French "as": "le considèrent comme « … »"
 # Fewest words of a quoted fragment taken as a quote on its own. Measured on the dev split of
 # tests/data/quotes_labelled.jsonl: 18 of the 20 quoted non-quotes (titles, nicknames, scare quotes)
 # have <= 3 words, and 1 of the 45 attributed direct quotes does (an utterance, which the
@@ -130,6 +134,8 @@ _RELATIVES = {"whose", "which", "who", "whom", "dont", "lequel", "laquelle", "le
 _PAIRS = {"«": "»", "“": "”", '"': '"'}
 _CLOSING = {"»", "”", '"'}
 _NEGATION = {"ne", "n'", "n’", "pas", "jamais", "not", "never"}
+_ARTICLES = {"un", "une", "des", "le", "la", "les", "l'", "l’", "a", "an", "the"}
+_MODALS = {"pouvoir", "devoir", "vouloir"}  # French modal auxiliaries (Riegel et al., ch. IX)
 
 
 @dataclass(frozen=True)
@@ -378,7 +384,8 @@ class _Context(Speakers):
                 comme, k = True, k - 1
                 break
             if t.pos_ == "AUX" or t.lower_ in ("-t", "t") or (t.pos_ in ("PRON", "ADV") and t.lower_ not in _NEGATION
-                                                                and not t.dep_.startswith("nsubj")):
+                                                                and (not t.dep_.startswith("nsubj")
+                                                                     or self.object_clitic(t, verb))):
                 k -= 1
                 continue
             break
@@ -394,7 +401,14 @@ class _Context(Speakers):
             inv = self._inverted_subject(verb)
             assert inv is not None
             shared = max(t.i for t in self._np(inv, appos=True)) < hi - 1  # the incise ends the sentence?
-        if self._in_marks(verb.idx) or shared or not finite \
+        # The incise inverts its subject (Riegel et al., ch. XXIII): a verb whose subject stands before it
+        # ("La théorie …, développée par X, propose …") is the clause's own verb, unless "comme" opens it.
+        # (Not a clause the parser hung on its noun: "c'est un exemple…, a déclaré X".)
+        before_subject = not comme and not own and any(c.dep_ == "nsubj" and c.i < verb.i and not self._in_marks(c.idx)
+                                                       and not self.object_clitic(c, verb)
+                                                       and not any(g.dep_ in ("cop", "nsubj") for g in c.children)
+                                                       for c in verb.children)
+        if self._in_marks(verb.idx) or shared or not finite or before_subject \
                 or any(c.dep_ == "aux:pass" for c in verb.children):
             return None  # incises are finite and active ("c'est-à-dire", "critiquée par X" are none)
         if not (opener in (",", "»", "”", '"') or (comme and (opener in ("(", "") or k < lo))):
@@ -437,7 +451,11 @@ class _Context(Speakers):
         finite = any("Fin" in t.morph.get("VerbForm", []) for t in after)
         own = [t for t in after if t.is_alpha and verb not in t.ancestors and subj not in t.ancestors
                and t.i != subj.i]
-        if after and not finite and not own and any(t.is_alpha for t in before):
+        # But a clause the incise interrupts ("Il est, disent-ils, la langue de…": the part before ends on a
+        # copula, auxiliary, determiner, preposition or conjunction, which cannot end a clause) goes on after it.
+        words = [t for t in before if not t.is_punct]
+        open_end = bool(words) and words[-1].pos_ in ("AUX", "DET", "ADP", "SCONJ", "CCONJ")
+        if after and not finite and not own and any(t.is_alpha for t in before) and not open_end:
             after = []
         toks = [t for t in before + after if not (t.is_punct and t.text not in _CLOSING)]
         quoted = sum(len(t) for t in toks if self._in_marks(t.idx))
@@ -453,6 +471,14 @@ class _Context(Speakers):
                 k -= 1  # "jusqu'« à …»": the elided word is still part of the clause
             prev = self.doc[k] if k >= lo else None
             touching = prev is None or prev.is_punct or prev.pos_ in ("CCONJ", "SCONJ")
+        if touching and after and edge and edge[-1].text not in _CLOSING and self.doc[first].lower_ != "comme" \
+                and not any(self._in_marks(t.idx) for t in before) \
+                and any(t.dep_.startswith("nsubj") for t in before) and any(t.pos_ in ("VERB", "AUX") for t in before):
+            # "CLAUSE, nous dit la chronique, « … »": the clause (subject and verb) before the incise is
+            # reported too; the quotation after it is reported directly. Not after "comme", whose incise
+            # introduces what follows ("…, bien que, comme le rappelle X, « … »").
+            toks = [t for t in before if not (t.is_punct and t.text not in _CLOSING)]
+            touching, quoted = False, 0
         if not any(t.is_alpha for t in toks) or self._in_marks(toks[0].idx) or touching \
                 or quoted >= _QUOTED_SHARE * sum(len(t) for t in toks):
             return None  # a quotation beside the incise, or most of what it reports, is reported directly
@@ -474,8 +500,10 @@ class _Context(Speakers):
         if not toks or not (introduced or any(t.dep_.startswith(("nsubj", "expl")) for t in toks)) \
                 or clause not in self._same_sentence([clause], verb):
             return False
-        if toks[0].lower_ in _RELATIVES or any(c.dep_ == "mark" and c.lower_ in ("si", "whether", "if")
-                                                  for c in clause.children):
+        # "si"/"whether" opening the clause asks an indirect question; after "que" ("note que si …, …") it
+        # opens a conditional inside the reported clause.
+        question = any(c.dep_ == "mark" and c.lower_ in ("si", "whether", "if") for c in clause.children)
+        if toks[0].lower_ in _RELATIVES or (question and not introduced):
             return False
         if clause.i < verb.i:
             between = self.doc[toks[-1].i + 1:verb.i]
@@ -517,8 +545,14 @@ class _Context(Speakers):
     def _is_reporting(self, tok: Token) -> bool:
         """A reporting verb, matched on its lemma (accents folded) or, when the lemmatiser missed a
         French first-group form ("indique" -> "indique"), on the stem + "er"."""
-        mistagged = tok.pos_ in ("ADJ", "NOUN") and (any(c.dep_ == "nsubj" for c in tok.children)
-                                                     or self._incise_position(tok))
+        # A word tagged as a noun or adjective that has a subject, stands in an incise, or takes a
+        # que-clause without a determiner of its own ("Partner note que …": a noun complement clause
+        # needs its noun determined, "la note que …") is the verb the tagger missed.
+        mistagged = tok.pos_ in ("ADJ", "NOUN") and (
+            any(c.dep_ == "nsubj" for c in tok.children) or self._incise_position(tok)
+            or (self.lang == "fr" and not any(c.dep_ in ("det", "case") for c in tok.children)
+                and any(c.dep_ == "ccomp" and c.i > tok.i and self.doc[tok.i + 1].lower_ in _COMPLEMENTISERS
+                        for c in tok.children)))
         if (tok.pos_ not in ("VERB", "AUX") and not mistagged) or self._negated(tok):
             return False
         lemma = fold_token(tok.lemma_)
@@ -527,6 +561,10 @@ class _Context(Speakers):
         if lemma in _ASPECTUAL and "Inf" in tok.morph.get("VerbForm", []) \
                 and any(c.dep_ == "obj" and c.pos_ == "NOUN" and not self._in_marks(c.idx) for c in tok.children):
             return False  # "permettre de poursuivre les recherches": an action with its object, not speech
+        if self.lang == "fr" and "Inf" in tok.morph.get("VerbForm", []) and tok.dep_ == "acl" \
+                and tok.head.pos_ == "NOUN" and any(c.dep_ == "mark" and c.lower_ in ("de", "d'", "d’", "à")
+                                                    for c in tok.children):
+            return False  # "dans le but d'assurer que", "la volonté de dire": an aim, not something said
         if lemma in self.verbs:
             return True
         if self.lang == "fr":
@@ -608,7 +646,8 @@ class _Context(Speakers):
             head = head.head
         if head.lower_ in _RELATIVES or "Rel" in head.morph.get("PronType", []):
             return None  # "l'hypothèse selon laquelle …": the relative clause says what the hypothesis is
-        return head if head.i != prep.i and head.pos_ in ("NOUN", "PROPN", "PRON") else None
+        # "X": names in a foreign language ("D'après The Hollywood Reporter"), tagged as foreign words.
+        return head if head.i != prep.i and head.pos_ in ("NOUN", "PROPN", "PRON", "X") else None
 
     def _source_clause(self, prep: Token) -> _Cand | None:
         """"Selon X, CLAUSE" / "CLAUSE, according to X" / "A, according to X, B": what the source says.
@@ -654,7 +693,9 @@ class _Context(Speakers):
             # dead", "…, ranging in age from…") are the writer's, not the source's.
             tail = {t.i for c in head.children if c.i > hi and c.dep_ in ("conj", "cc", "advcl", "parataxis")
                     for t in c.subtree}
-            clause = [t for t in pool if t in sentence and t.i not in phrase and t.i not in tail]
+            # The writer's part runs on to the sentence end: what follows it is no longer the source's either.
+            clause = [t for t in pool if t in sentence and t.i not in phrase and t.i not in tail
+                      and (not tail or t.i < min(tail))]
             before = [t for t in clause if t.i < lo and t.is_alpha]
             after = [t for t in clause if t.i > hi and t.is_alpha]
             if len(before) <= 2 < len(after):
@@ -702,17 +743,42 @@ class _Context(Speakers):
                 if subj is not None:
                     return subj
         # "The family's statement on the death read: …" with "read" tagged as a noun: the clause's subject.
-        return next((t for t in before if t.dep_ in ("nsubj", "expl:subj") and t.pos_ != "PRON"), None)
+        found = next((t for t in before if t.dep_ in ("nsubj", "expl:subj") and t.pos_ != "PRON"), None)
+        colon = next((t for t in reversed(before) if t.text == ":"), None)
+        if found is None and colon is not None and colon.head.pos_ in ("VERB", "AUX") \
+                and not self._in_marks(colon.head.idx) and self.sent_of[colon.head.i] == self.sent_of[colon.i]:
+            # The colon closes the clause it hangs on, beyond a quotation that cut the frame short ("X
+            # s'engage dans cette voie … « le motif », ne cessant de … : « … »"): that clause's subject.
+            found = self.subject(colon.head)
+        return found
 
     def _is_naming(self, opening: int) -> bool:
         """'known as "…"', 'une comédie musicale nommée « … »': a name or title follows, not speech."""
         before = self.doc.text[max(0, opening - 30):opening]
         prev = before.split()
+        if len(prev) > 1 and prev[-1] == ":":
+            prev.pop()  # "avec ce slogan : « … »": the colon announces the name as well
+        if len(prev) > 1 and prev[-1].lower() in _ARTICLES and _NAMING.match(prev[-2].lower()):
+            prev.pop()  # "le considèrent comme un « … »", "surnommé le « … »": an article before the name
         if not prev or "\n" in before[before.rfind(prev[-1]):] or not prev[-1][-1:].isalpha():
-            return False
+            return self._names_noun(opening)
         word = prev[-1].lower()
         match = _NAMING.match(word)
-        return match is not None and len(word) <= len(match.group()) + 3
+        return (match is not None and len(word) <= len(match.group()) + 3) or self._names_noun(opening)
+
+    def _names_noun(self, opening: int) -> bool:
+        """A quotation in apposition to (or coordinated with) a noun of naming before it ("le vieux slogan
+        de X, « … »"): the quotation is what the noun names."""
+        toks = [t for t in self._tokens_between(opening, opening + 1)]
+        k = toks[0].i + 1 if toks else -1
+        if k < 0 or k >= len(self.doc):
+            return False
+        head = self.doc[k]
+        while head.head.i != head.i and self._in_marks(head.head.idx) and head.head.idx > opening:
+            head = head.head
+        noun = head.head
+        return (head.dep_ in ("appos", "conj") and noun.i < head.i and noun.pos_ == "NOUN"
+                and _NAMING.match(noun.lower_) is not None)
 
     def _is_title(self, toks: list[Token], start: int, end: int, closing: int) -> bool:
         """A capitalised, verbless phrase not ending like an utterance is a name or a title ("Person
@@ -753,10 +819,14 @@ class _Context(Speakers):
         """Resolve speakers in text order (pronouns and continuations need the previous speaker)."""
         out: list[Quote] = []
         last: Last = None  # (sentence, canonical, is a named entity)
+        last_end = 0
         for c in cands:
             if c.cue == "continuation":
-                if last is None or c.sent - last[0] > 1:
-                    topic = self.topic_before(c.start, last)
+                # A quotation right after the previous one (only punctuation between: "« … ! ». « … »")
+                # continues it, however the parser split the sentences around the marks.
+                adjacent = last is not None and not any(ch.isalnum() for ch in self.doc.text[last_end:c.start])
+                if last is None or (c.sent - last[0] > 1 and not adjacent):
+                    topic = self.topic_before(c.start, last, self._is_reporting)
                     if topic is None:
                         continue
                     c.canonical, c.speaker_text = topic
@@ -771,6 +841,7 @@ class _Context(Speakers):
             named = (c.canonical in self.analysis.people or c.canonical in self.analysis.orgs
                      or (c.speaker is not None and c.speaker.pos_ == "PROPN"))
             last = (self.sent_of.get(self._last_token(c.end), c.sent), c.canonical, named)
+            last_end = c.end
             quote = self.doc.text[c.start:c.end]
             out.append(Quote(c.canonical, c.speaker_text, quote, c.cue, (c.start, c.end), c.kind))
         return out
@@ -800,8 +871,15 @@ class _Context(Speakers):
         return span.start if span is not None and len(span) else 0
 
     def _negated(self, verb: Token) -> bool:
-        return any(c.dep_ == "neg" or (c.dep_ == "advmod" and c.lower_ in ("pas", "jamais", "not", "never"))
-                   for c in verb.children)
+        """A negated verb, or a French infinitive under a negated modal ("ne peuvent pas conclure que",
+        "ne veut pas dire que": pouvoir, devoir, vouloir are the modal auxiliaries of Riegel et al., ch. IX),
+        which reports nothing said."""
+        def neg(v: Token) -> bool:
+            return any(c.dep_ == "neg" or (c.dep_ == "advmod" and c.lower_ in ("pas", "jamais", "not", "never"))
+                       for c in v.children)
+        modal = (self.lang == "fr" and verb.dep_ == "xcomp" and "Inf" in verb.morph.get("VerbForm", [])
+                 and fold_token(verb.head.lemma_) in _MODALS)
+        return neg(verb) or (modal and neg(verb.head))
 
     def _clause_span(self, clause: Token) -> tuple[int, int] | None:
         """The reported clause: the verb's ``ccomp`` subtree, without its "que"/"that", cut where a

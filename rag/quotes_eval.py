@@ -65,6 +65,31 @@ Articles are chosen by a fixed rule (``select_articles``). Splits, in the order 
   Its errors: source nouns of Wikipedia prose ("selon le classement … établi par X", "l'auteur
   scientifique X"), colon quotes after clauses with no verb of saying, verbless cues ("au motif",
   "à l'entendre", "de l'opinion de"), titles and slogans taken for quotes.
+* Fifth round (issue #11, French): the errors of every French split were studied, holdout3's included,
+  so no French split is held out any more (all figures below say "no regression", not generalisation).
+  Rules added, each stated on grammar rather than on the texts: an incise inverts its subject (a verb
+  whose plain noun subject stands before it is no incise); "nous"/"vous"/"me" before a third-person verb
+  is its object ("…, nous dit X"), never its subject; a clause the incise interrupts after a copula,
+  auxiliary, determiner, preposition or conjunction goes on after it ("Il est, disent-ils, …"); the
+  clause before an incise is reported as well as the quotation after it ("CLAUSE, nous dit X, « … »",
+  not after "comme"); a quotation right after another one (punctuation only between) continues its
+  speaker; one standing alone after a sentence whose verb is of saying gives the words of that
+  sentence's subject, named or not; a colon hung on a clause beyond an earlier quotation takes that
+  clause's subject; "comme" (the French "as"), a naming noun before a colon or an article, and a
+  quotation in apposition to a naming noun ("le slogan de X, « … »") introduce names; a reporting
+  infinitive under a negated modal ("ne peuvent pas conclure que") or stating an aim ("dans le but
+  d'assurer que") reports nothing; "que si …" opens a condition, not an indirect question; a
+  determinerless word tagged as a noun that takes a que-clause is a verb ("X note que …"); "prévoir
+  que" (the English list's "predict"); a source tagged as a foreign word ("D'après The Hollywood
+  Reporter"); a "selon" clause ends where a coordinated clause of the writer's starts; a role noun with
+  a name right after it stands for that name ("selon l'auteur scientifique X"); a noun in a
+  prepositional phrase that the name does not hang on is no role of the name ("Second à l'arrivée, X",
+  which had given X the noun's gender). After them: dev en 1.000/0.979/0.978, fr 0.976/0.976/0.975;
+  test en 1.000/0.946/0.957, fr 0.978/1.000/0.933; holdout en 0.932/0.891/0.927, fr 0.967/0.921/0.897;
+  holdout2 fr 0.984/0.896/0.950; holdout3 fr 0.947/0.866/0.901 (gold 82, predicted 92, 17 ignored, 71
+  matched). English is unchanged on every split. Left: cataphora ("D'après le chercheur, …" before the
+  name), role noun phrases that need world knowledge ("le premier ministre", "la centrale syndicale"),
+  nested quotations, verbless cues ("au motif que", "à l'entendre"), badly parsed sentences.
 """
 
 from __future__ import annotations

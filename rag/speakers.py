@@ -162,7 +162,7 @@ class Speakers:
             subs = [self._after_euphonic(c) for c in kids
                     if c.dep_ in deps or (self.lang == "fr" and c.dep_ == "nsubj:pass" and not passive)]
             subs = [c for c in subs if not self._in_marks(c.idx) and c.lower_ not in ("-t", "t")
-                    and not self._paragraph_between(c, verb)]
+                    and not self._paragraph_between(c, verb) and not self.object_clitic(c, verb)]
             if subs:
                 named = [c for c in subs if self._mention_at(c, "PERSON") is not None]
                 subj = (named or [c for c in subs if c.pos_ != "PRON"] or subs)[0]
@@ -194,6 +194,17 @@ class Speakers:
             else:
                 break
         return self._left_subject(verb)
+
+    def object_clitic(self, pron: Token, verb: Token) -> bool:
+        """A French "nous"/"vous"/"me"/"te" before a third-person verb is its object, not its subject
+        ("…, nous dit la chronique", "…, me confie le maire"): a subject agrees with its verb in person
+        (Riegel et al., ch. XIII), and the parser often labels the clitic ``nsubj``."""
+        if self.lang != "fr" or pron.pos_ != "PRON" or pron.i > verb.i:
+            return False
+        person = pron.morph.get("Person", [])
+        finite = [verb, *(c for c in verb.children if c.dep_.startswith("aux"))]
+        verb_person = next((p for t in finite for p in t.morph.get("Person", [])), None)
+        return bool(person) and person[0] in ("1", "2") and verb_person == "3"
 
     def _clitic_subject(self, verb: Token) -> Token | None:
         """The hyphenated subject clitic of an inverted verb or of its auxiliary ("s'exclame-t-il",
@@ -283,10 +294,13 @@ class Speakers:
             return last[1], text  # "résume l'universitaire" right after the professor was quoted
         return canonical, text
 
-    def topic_before(self, start: int, last: Last) -> tuple[str, str] | None:
+    def topic_before(self, start: int, last: Last,
+                     says: Callable[[Token], bool] | None = None) -> tuple[str, str] | None:
         """"Il a souhaité faire un rappel au règlement. « On ne peut pas… »": a quotation standing as a
         sentence of its own, with no quote just before, is the words of the named person (or
-        organisation) who is the main subject of the sentence before it, outside quotations."""
+        organisation) who is the main subject of the sentence before it, outside quotations; or of an
+        unnamed subject ("la porte-parole de la fédération a nuancé les chiffres. « … »") when that
+        sentence's verb is one of saying (``says``): the quotation gives the words the verb announced."""
         k = self._token_at(start)
         prev = [t for t in self.doc[max(0, k - FRAME_TOKENS):k] if not self._in_marks(t.idx)]
         while prev and (prev[-1].is_punct or prev[-1].is_space):
@@ -297,7 +311,8 @@ class Speakers:
         for t in prev:
             if t.i >= lo and t.dep_.startswith("nsubj") and self._main_clause(t):
                 resolved = self.resolve(t, self.sent_of[t.i], t.idx, last)
-                if resolved and (resolved[0] in self.analysis.people or resolved[0] in self.analysis.orgs):
+                if resolved and (resolved[0] in self.analysis.people or resolved[0] in self.analysis.orgs
+                                 or (says is not None and says(t.head))):
                     return resolved
         return None
 
@@ -402,7 +417,12 @@ class Speakers:
         return self.doc.text[tok.idx:last.idx + len(last)]
 
     def _role(self, tok: Token) -> str | None:
-        """The named entity a definite role noun stands for ("le quotidien" -> "Le Figaro")."""
+        """The named entity a definite role noun stands for ("le quotidien" -> "Le Figaro"); a role noun
+        with the name right after it ("selon l'auteur scientifique X", whatever the parser attached X to)
+        stands for that name."""
+        own = next((name for t, name in self._role_tokens if t.i == tok.i), None)
+        if own is not None:
+            return own
         definite = any(c.dep_ in ("det", "poss", "nmod:poss") and c.lower_ in _DEFINITE for c in tok.children)
         if not definite or tok.pos_ not in ("NOUN", "PROPN"):
             return None
@@ -427,7 +447,7 @@ class Speakers:
             if k >= 0 and self._role_noun(self.doc[k]):
                 found.append(self.doc[k])
             elif k >= 0 and self.doc[k].text == ",":
-                found += self._role_before_comma(k)
+                found += self._role_before_comma(k, span.root)
             k = span.end
             if k < len(self.doc) and self.doc[k].text == ",":
                 k += 1
@@ -444,7 +464,7 @@ class Speakers:
                 self._role_tokens.append((t, m.canonical))
         return roles
 
-    def _role_before_comma(self, comma: int) -> list[Token]:
+    def _role_before_comma(self, comma: int, name: Token) -> list[Token]:
         """"son complice de toujours, Jean-Michel Larqué": the determined noun that opens the phrase
         ending at the comma before a name (a few words, no verb or punctuation in between)."""
         found = None
@@ -452,7 +472,12 @@ class Speakers:
             t = self.doc[k]
             if t.is_punct or t.pos_ in ("VERB", "AUX") or self._in_marks(t.idx):
                 break
-            if self._role_noun(t) and any(c.dep_ in ("det", "poss", "nmod:poss") for c in t.children):
+            # A noun inside a prepositional phrase that the name is not attached to ("Second à l'arrivée,
+            # X a vu …": both hang on the verb) is an adverbial of the sentence, not X's role ("avec son
+            # complice de toujours, X", where the name hangs on the noun).
+            adverbial = any(c.dep_ == "case" for c in t.children) and name.head.i != t.i and t.head.i != name.i
+            if self._role_noun(t) and any(c.dep_ in ("det", "poss", "nmod:poss") for c in t.children) \
+                    and not adverbial:
                 found = t
         return [found] if found is not None else []
 
