@@ -323,13 +323,21 @@ class Store:
         self.put_articles([(article, chunks, embeddings)])
 
     def put_articles(self, batch: list[tuple[Article, list[Chunk], Any]],
-                     notes: dict[str, ArticleNotes] | None = None, signatures: dict[str, str] | None = None) -> None:
+                     notes: dict[str, ArticleNotes] | None = None, signatures: dict[str, str] | None = None,
+                     absent: frozenset[str] = frozenset()) -> None:
         """Write a new version of several articles: token, one add, delete older versions, token.
 
         The add is a single Chroma write of every chunk of the batch under one new version number, and
         older versions are deleted only after it, so an update that fails or is killed leaves the old
         version; one write per batch instead of per article keeps the pipeline close to the embedder's
         speed. Crash points (rag/faults.py) sit between the steps.
+
+        ``absent`` names articles the caller has just read as having no chunk at all (the pipeline's
+        :meth:`existing_hashes`): they have no older version to delete, so the delete skips them, and is
+        skipped when every article is new. That delete is a metadata query, 0.13 s at 1M chunks whatever
+        it finds. A concurrent writer of the same new article would leave its version beside ours, never
+        lose either: the newest complete version is the visible one and ``--check`` reports the other as
+        stale (``--repair`` or the next ingest of that article deletes it).
         """
         version = time.time_ns()
         nodes: list[BaseNode] = [
@@ -349,7 +357,9 @@ class Store:
         if nodes:
             self.vectors.add(nodes)
         crash_point("after_add", self.settings.crash_at)
-        self.collection.delete(where={"$and": [_ids_where(ids), {"version": {"$ne": version}}]})
+        replaced = [aid for aid in ids if aid not in absent]
+        if replaced:
+            self.collection.delete(where={"$and": [_ids_where(replaced), {"version": {"$ne": version}}]})
         crash_point("after_delete", self.settings.crash_at)
         self._commit(op, ids, hints)
         crash_point("after_bump", self.settings.crash_at)

@@ -1,10 +1,13 @@
-"""Chroma collection configuration the store sets: the HNSW sync threshold (issue #14, rag bench --scale).
+"""What the store does to keep writes flat as the collection grows (issue #14, rag bench --scale).
 
 The store raises Chroma's ``sync_threshold`` so that the vector index is written to disk every 10,000
 changes instead of every 1,000 (each write rewrites the id map: 0.9 s at 1M chunks). Changes between two
 writes live only in Chroma's write-ahead log, so these tests check both halves of that choice: the setting
 reaches old and new collections, and vectors a process wrote without any index write are found by the
 next process's nearest-neighbour query, even when the writer exits without closing anything.
+
+The pipeline also skips the old-version delete (a metadata query that grows with the collection) for
+articles it has just read as absent; the last tests check that this never loses or doubles an article.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from rag.config import Settings
+from rag.models import Article, Chunk
 from rag.store import Store
 
 _WRITER = """
@@ -77,3 +83,34 @@ def test_vectors_not_yet_written_to_the_index_files_are_found_by_the_next_proces
     got = json.loads(out.strip().splitlines()[-1])
     assert got["found"] == ["art-0", "art-1", "art-2"]
     assert got["threshold"] == 10_000
+
+
+def _article(aid: str, text: str) -> tuple[Article, list[Chunk], np.ndarray]:
+    vec = np.random.default_rng(len(text)).normal(size=(1, 8)).astype(np.float32)
+    return Article(id=aid, title=aid, text=text, lang="en"), [Chunk(aid, 0, text, 0, len(text))], vec
+
+
+def test_a_write_told_an_article_is_absent_never_loses_a_version_another_writer_stored(tmp_path: Path) -> None:
+    """The pipeline skips the old-version delete for articles it read as absent. If another writer stored
+    the article in between, both versions stay: the newest is the one shown, ``check`` reports the other
+    as stale, and ``repair`` removes it."""
+    store = Store(Settings(store=tmp_path), "probe-key", 8)
+    assert store.existing_hashes(["a"])["a"].content_hash is None  # what the pipeline read
+    store.put_articles([_article("a", "The other writer's text.")])  # another writer, meanwhile
+    store.put_articles([_article("a", "Our text, written later.")], absent=frozenset({"a"}))
+    shown = store.get_article("a")
+    assert shown is not None and shown.text == "Our text, written later."
+    report = store.check()
+    assert report.stale_versions == 1 and report.partial_articles == []
+    assert store.repair().stale_versions == 0
+    assert store.collection.count() == 1
+    assert [h.chunk_id.split("::")[0] for h in store.keyword_search("written later", 5)] == ["a"]
+
+
+def test_replacing_an_article_deletes_its_older_version(tmp_path: Path) -> None:
+    """Without ``absent`` (an update) the older version's chunks are deleted in the same write."""
+    store = Store(Settings(store=tmp_path), "probe-key", 8)
+    store.put_articles([_article("a", "First version.")])
+    store.put_articles([_article("a", "Second version, longer.")])
+    assert store.collection.count() == 1
+    assert store.check().stale_versions == 0
