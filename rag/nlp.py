@@ -165,6 +165,12 @@ def parse_many(texts: list[str], langs: list[str]) -> list[Doc]:
     return [out[i] for i in range(len(keys))]
 
 
+def forget_parses() -> None:
+    """Drop the parse cache, so the next analysis parses again (benchmarks: a new article is never in it)."""
+    with _lock:
+        _docs.clear()
+
+
 def parse(text: str, lang: str) -> Doc:
     """The parsed doc of one text (see ``parse_many``)."""
     return parse_many([text], [lang])[0]

@@ -15,7 +15,7 @@ an interrupted build resumes where it stopped. Then, in one run, side by side:
 * **add 100**, three ways, each on the big store and on an empty one, median of 3:
   - as ``ingest`` adds them: 100 real Wikinews articles (three disjoint sets, French and English) read,
     chunked, analysed (NLP, the default; and again without it), embedded, written and applied to the
-    keyword index: the cost a user waits for;
+    keyword index: the cost a user waits for (median of 5, big and empty alternating);
   - the store alone: 100 generated articles (500 chunks, precomputed vectors) written by
     ``Store.put_articles`` and applied to the keyword index, split into the Chroma write and the apply;
   - Chroma alone: the same rows given to ``collection.add`` with no newsqa code around it, the floor
@@ -55,6 +55,9 @@ _WRITE = 200  # articles per store write (1,000 chunks), as an ingest batch of t
 # Catch-ups timed per collection in server mode: one in several includes a tantivy segment merge (0.1 s at
 # 1M chunks), so the median of 7 rather than of 3, with the slowest reported beside it.
 _SERVER_RUNS = 7
+# Ingest runs per store: the embedder's speed varies by about 20 % from one run to the next on 2 cores
+# (two 1M runs of 3 gave x1.21 and x0.80 without NLP), so 5, alternating big and empty.
+_INGEST_RUNS = 5
 
 
 def _vm_hwm_mb() -> float:
@@ -138,9 +141,11 @@ def _time_ingest(engine: Any, rows: list[dict[str, Any]], tag: str, nlp: bool) -
     """Ingest ``rows`` as ``ingest`` does (read, clean, chunk, NLP if ``nlp``, embed, write, keyword apply)."""
     from ingest.pipeline import Ingestor
     from ingest.readers import read_jsonl_lines
+    from rag.nlp import forget_parses
 
     settings = engine.settings.model_copy(update={"nlp_at_ingest": nlp})
     lines = [json.dumps({**r, "id": f"{r['id']}~{tag}"}).encode() for r in rows]
+    forget_parses()  # the same texts were parsed for the other store: a user's new article is not cached
     t = time.perf_counter()
     report = Ingestor(settings, engine.embedder, engine.store).ingest(read_jsonl_lines(iter(lines), tag, settings))
     took = time.perf_counter() - t
@@ -234,13 +239,18 @@ def measure(store_dir: Path, gen: Generator, embedder: Embedder, queries: int, l
     _time_ingest(empty_engine, sets[0][:3], f"warm-{base}", True)  # loads the spaCy pipelines: not timed
     for nlp in (True, False):
         key = "ingest100" + ("" if nlp else "_no_nlp")
-        for label, eng in (("big", engine), ("empty", empty_engine)):
-            took = [_time_ingest(eng, rows, f"{key}-{base}-{i}", nlp) for i, rows in enumerate(sets)]
-            out[f"{key}_{label}_s"] = statistics.median(took)
+        took: dict[str, list[float]] = {"big": [], "empty": []}
+        for i in range(_INGEST_RUNS):  # big and empty alternate, so a drift of the machine hits both alike
+            for label, eng in (("big", engine), ("empty", empty_engine)):
+                took[label].append(_time_ingest(eng, sets[i % len(sets)], f"{key}-{base}-{i}", nlp))
+        for label, times in took.items():
+            out[f"{key}_{label}_s"] = statistics.median(times)
+            out[f"{key}_{label}_runs_s"] = times
         out[f"{key}_ratio"] = out[f"{key}_big_s"] / out[f"{key}_empty_s"]
         log(f"  {store_dir.name}: ingest of 100 Wikinews articles ({'with' if nlp else 'without'} NLP) "
-            f"{out[f'{key}_big_s']:.2f} s vs empty {out[f'{key}_empty_s']:.2f} s (x{out[f'{key}_ratio']:.2f})",
-            flush=True)
+            f"{out[f'{key}_big_s']:.2f} s vs empty {out[f'{key}_empty_s']:.2f} s (x{out[f'{key}_ratio']:.2f}; "
+            f"runs big {', '.join(f'{x:.1f}' for x in took['big'])}, empty "
+            f"{', '.join(f'{x:.1f}' for x in took['empty'])})", flush=True)
 
     if legacy:
         old = RebuildKeywordIndex(store_dir / "keyword-legacy")
