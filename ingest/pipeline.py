@@ -170,9 +170,7 @@ class Ingestor:
                 batch.append((p.article, p.chunks, vectors[offset:offset + len(p.chunks)]))
                 offset += len(p.chunks)
             sigs = {p.article.id: signature(p.article.text).to_str() for p in todo}
-            absent = frozenset(p.article.id for p in todo
-                               if old[p.article.id].content_hash is None and not old[p.article.id].leftovers)
-            self.store.put_articles(batch, notes, sigs, absent)
+            self.store.put_articles(batch, notes, sigs, {p.article.id: old[p.article.id] for p in todo})
         except Exception as exc:  # the group's single write failed: none of its articles landed
             log.exception("embedding or store write failed")
             return results + [ItemResult.of(p.article, "failed", f"{type(exc).__name__}: {exc}") for p in todo]

@@ -315,6 +315,20 @@ class KeywordIndex:
         """Article id -> what the index keeps of it (visible and incomplete-only articles)."""
         return dict(self._arts)
 
+    def vouch(self, article_ids: list[str]) -> dict[str, ArticleInfo | None]:
+        """What this process's index holds of these articles: its info, or None for "not stored".
+
+        Only articles the index can answer for are in the result: an article named by a write that began
+        and has not committed (a writer at work, or one a crash stopped) may have chunks the index has
+        not seen, so it is left out, as is everything before the first sync. The caller
+        (:meth:`rag.store.Store.existing_hashes`) syncs first and reads the rest from Chroma.
+        """
+        with self._lock:
+            if self._mem is None:
+                return {}
+            unsure = _open_aids(self._mem)
+            return {aid: self._arts.get(aid) for aid in article_ids if aid not in unsure}
+
     def quote_rows(self) -> list[dict[str, Any]]:
         """Every quote of the visible articles with its article's metadata (the quote index)."""
         return [q for a in self._arts.values() if a.version is not None for q in a.quotes]

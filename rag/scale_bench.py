@@ -118,10 +118,11 @@ def build(store_dir: Path, n_chunks: int, gen: Generator, embedder: Embedder, lo
 
 
 def _time_add(store: Any, gen: Generator, prefix: str, first: int) -> tuple[float, float]:
-    """Write 100 articles, then apply them to this process's keyword index: (write s, keyword apply s)."""
+    """Write 100 articles as the pipeline does (read what is stored of them, then one versioned write), then
+    apply them to this process's keyword index: (write s, keyword apply s)."""
     batch = [gen.article(prefix, a) for a in range(first, first + 100)]
     t = time.perf_counter()
-    store.put_articles(batch)
+    store.put_articles(batch, previous=store.existing_hashes([a.id for a, _c, _v in batch]))
     write = time.perf_counter() - t
     t = time.perf_counter()
     store.sync_keyword()

@@ -20,7 +20,7 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -299,9 +299,57 @@ class Store:
         return self.existing_hashes([article_id])[article_id]
 
     def existing_hashes(self, article_ids: list[str]) -> dict[str, StoredState]:
-        """:meth:`existing_hash` for many articles in one Chroma read."""
+        """:meth:`existing_hash` for many articles: by chunk id where the keyword index can vouch, else one query.
+
+        The keyword index, synced first, knows each stored article's visible version, chunk count and
+        leftovers, so a stored article is confirmed with a key lookup of its chunk ids (which also gives its
+        content hash) and an absent one needs no read at all. Only articles it cannot answer for (a write
+        to them is open, the index is busy or missing, or Chroma disagrees with it) are read with the
+        metadata query, which scans the collection: 0.1 s per call at 1M chunks, against ~1 ms by id.
+        """
         if not article_ids:
             return {}
+        out = self._states_by_id(article_ids)
+        rest = [aid for aid in article_ids if aid not in out]
+        if rest:
+            out.update(self._states_by_scan(rest))
+        return {aid: out[aid] for aid in article_ids}
+
+    def _states_by_id(self, article_ids: list[str]) -> dict[str, StoredState]:
+        """The articles whose state the synced keyword index vouches for, confirmed by chunk id in Chroma."""
+        try:
+            generation = self.generation(with_count=self.keyword.has_open_writes)
+            self.keyword.sync(generation, self)
+            if self.keyword.generation != generation:  # busy writer lock: the index may be behind
+                return {}
+            infos = self.keyword.vouch(article_ids)
+        except Exception as exc:  # the scan below answers without it
+            log.warning("keyword index could not tell what is stored (%s); reading Chroma", exc)
+            return {}
+        out: dict[str, StoredState] = {}
+        stored: dict[str, Any] = {}
+        for aid, info in infos.items():
+            if info is None:
+                out[aid] = StoredState(content_hash=None, chunks=0, version=None, leftovers=False)
+            elif info.version is not None:  # an incomplete-only article is left to the scan
+                stored[aid] = info
+        if stored:
+            got = self.collection.get(ids=[c for info in stored.values() for c in info.chunk_ids()],
+                                      include=["metadatas"])
+            per: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for meta in got["metadatas"] or []:
+                if meta:
+                    per[str(meta.get("article_id"))].append(meta)
+            for aid, info in stored.items():
+                metas = per.get(aid, [])
+                if len(metas) != info.chunks or not metas[0].get("content_hash"):
+                    continue  # Chroma changed behind the index (or an old row lacks its hash): scan it
+                out[aid] = StoredState(content_hash=str(metas[0]["content_hash"]), chunks=info.chunks,
+                                       version=info.version, leftovers=bool(info.hidden))
+        return out
+
+    def _states_by_scan(self, article_ids: list[str]) -> dict[str, StoredState]:
+        """Every article's state read with one metadata query over its chunks (every version)."""
         got = self.collection.get(where=_ids_where(article_ids), include=["metadatas"])
         metas = [m for m in got["metadatas"] or [] if m]
         visible, partial = visible_versions(metas)
@@ -324,7 +372,7 @@ class Store:
 
     def put_articles(self, batch: list[tuple[Article, list[Chunk], Any]],
                      notes: dict[str, ArticleNotes] | None = None, signatures: dict[str, str] | None = None,
-                     absent: frozenset[str] = frozenset()) -> None:
+                     previous: Mapping[str, StoredState] | None = None) -> None:
         """Write a new version of several articles: token, one add, delete older versions, token.
 
         The add is a single Chroma write of every chunk of the batch under one new version number, and
@@ -332,12 +380,14 @@ class Store:
         version; one write per batch instead of per article keeps the pipeline close to the embedder's
         speed. Crash points (rag/faults.py) sit between the steps.
 
-        ``absent`` names articles the caller has just read as having no chunk at all (the pipeline's
-        :meth:`existing_hashes`): they have no older version to delete, so the delete skips them, and is
-        skipped when every article is new. That delete is a metadata query, 0.13 s at 1M chunks whatever
-        it finds. A concurrent writer of the same new article would leave its version beside ours, never
-        lose either: the newest complete version is the visible one and ``--check`` reports the other as
-        stale (``--repair`` or the next ingest of that article deletes it).
+        ``previous`` is what the caller has just read of these articles (the pipeline's
+        :meth:`existing_hashes`). An article read as absent has no older version to delete; one read with
+        a single complete version has its chunks deleted by id (a key lookup); only the others (not read,
+        or with leftovers) are deleted with the metadata query, which scans the collection (0.13 s at 1M
+        chunks whatever it finds). A concurrent writer of the same article between that read and this
+        write would leave its version beside ours, never lose either: the newest complete version is the
+        visible one and ``--check`` reports the other as stale (``--repair`` or the next ingest of that
+        article deletes it).
         """
         version = time.time_ns()
         nodes: list[BaseNode] = [
@@ -357,9 +407,11 @@ class Store:
         if nodes:
             self.vectors.add(nodes)
         crash_point("after_add", self.settings.crash_at)
-        replaced = [aid for aid in ids if aid not in absent]
-        if replaced:
-            self.collection.delete(where={"$and": [_ids_where(replaced), {"version": {"$ne": version}}]})
+        known, scan = _old_chunk_ids(ids, previous or {})
+        if known:
+            self.collection.delete(ids=known)
+        if scan:
+            self.collection.delete(where={"$and": [_ids_where(scan), {"version": {"$ne": version}}]})
         crash_point("after_delete", self.settings.crash_at)
         self._commit(op, ids, hints)
         crash_point("after_bump", self.settings.crash_at)
@@ -613,6 +665,19 @@ def _rebuild_article(rows: list[tuple[str, dict[str, Any]]]) -> Article | None:
     return Article(id=aid, title=str(m.get("title", "")), text=text, url=m.get("url") or None,
                    date=m.get("date") or None, lang=str(m.get("lang") or "und"), source=m.get("source") or None,
                    author=m.get("author") or None)
+
+
+def _old_chunk_ids(article_ids: list[str], previous: Mapping[str, StoredState]) -> tuple[list[str], list[str]]:
+    """The older chunks a write replaces: (chunk ids known from ``previous``, articles to delete by query)."""
+    known: list[str] = []
+    scan: list[str] = []
+    for aid in article_ids:
+        state = previous.get(aid)
+        if state is None or state.leftovers:
+            scan.append(aid)
+        elif state.version is not None:
+            known.extend(f"{aid}::{state.version}::{i}" for i in range(state.chunks))
+    return known, scan
 
 
 def _ids_where(article_ids: list[str]) -> dict[str, Any]:

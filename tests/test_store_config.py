@@ -6,8 +6,10 @@ writes live only in Chroma's write-ahead log, so these tests check both halves o
 reaches old and new collections, and vectors a process wrote without any index write are found by the
 next process's nearest-neighbour query, even when the writer exits without closing anything.
 
-The pipeline also skips the old-version delete (a metadata query that grows with the collection) for
-articles it has just read as absent; the last tests check that this never loses or doubles an article.
+The pipeline also reads what is stored of its articles by chunk id where the keyword index can vouch for
+them, and tells the write what it read, so the write skips the old-version delete of an absent article and
+deletes an updated one's by id (a metadata query grows with the collection, a key lookup does not); the
+last tests check that this answers as the metadata query does and never loses or doubles an article.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from rag.config import Settings
 from rag.models import Article, Chunk
-from rag.store import Store
+from rag.store import Store, StoredState
 
 _WRITER = """
 import os, sys
@@ -97,7 +101,8 @@ def test_a_write_told_an_article_is_absent_never_loses_a_version_another_writer_
     store = Store(Settings(store=tmp_path), "probe-key", 8)
     assert store.existing_hashes(["a"])["a"].content_hash is None  # what the pipeline read
     store.put_articles([_article("a", "The other writer's text.")])  # another writer, meanwhile
-    store.put_articles([_article("a", "Our text, written later.")], absent=frozenset({"a"}))
+    store.put_articles([_article("a", "Our text, written later.")],
+                       previous={"a": StoredState(content_hash=None, chunks=0, version=None, leftovers=False)})
     shown = store.get_article("a")
     assert shown is not None and shown.text == "Our text, written later."
     report = store.check()
@@ -114,3 +119,50 @@ def test_replacing_an_article_deletes_its_older_version(tmp_path: Path) -> None:
     store.put_articles([_article("a", "Second version, longer.")])
     assert store.collection.count() == 1
     assert store.check().stale_versions == 0
+
+
+def test_stored_state_by_chunk_id_matches_the_metadata_query_in_every_state(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Absent, stored, updated, with a stale version beside it, incomplete after a crash, deleted: what the
+    keyword index vouches for (confirmed by chunk id) equals what the metadata query reads, and only the
+    articles it cannot vouch for (a write to them left open) go to the query."""
+    store = Store(Settings(store=tmp_path), "probe-key", 8)
+    store.put_articles([_article("stored", "Stored once."), _article("updated", "First text.")])
+    store.put_articles([_article("updated", "Second text, longer.")],
+                       previous=store.existing_hashes(["updated"]))
+    store.put_articles([_article("stale", "A version another writer stored.")])
+    store.put_articles([_article("stale", "Ours, written later.")],
+                       previous={"stale": StoredState(content_hash=None, chunks=0, version=None, leftovers=False)})
+    store.put_articles([_article("gone", "Deleted later.")])
+    store.delete_article("gone")
+    # what a writer killed at the "after_add" crash point of an update leaves: the old version, the begin
+    # entry and the new version's chunks, no delete and no commit
+    store.put_articles([_article("crashed", "The version before the crash.")])
+    article, chunks, vec = _article("crashed", "Written, never committed.")
+    version = time.time_ns()
+    store._begin(["crashed"], {"crashed": (version, 1)})
+    store.vectors.add([Store._node(article, chunks[0], 1, [float(x) for x in vec[0]], version)])
+    ids = ["absent", "stored", "updated", "stale", "gone", "crashed"]
+    scanned: list[list[str]] = []
+    real = store._states_by_scan
+    monkeypatch.setattr(store, "_states_by_scan", lambda aids: scanned.append(list(aids)) or real(aids))
+    got = store.existing_hashes(ids)
+    assert scanned == [["crashed"]]  # its write is open: the index cannot vouch for it
+    assert got == real(ids)
+    assert got["updated"].chunks == 1 and got["stale"].leftovers and not got["stored"].leftovers
+    assert got["absent"].content_hash is None and got["gone"].content_hash is None
+    assert got["crashed"].leftovers and got["crashed"].version == version
+
+
+def test_an_update_deletes_the_version_it_read_by_chunk_id(tmp_path: Path) -> None:
+    """Told what it replaces, a write deletes exactly that version's chunks, and the store checks clean."""
+    store = Store(Settings(store=tmp_path), "probe-key", 8)
+    two = Article(id="a", title="a", text="One. Two.", lang="en")
+    store.put_articles([(two, [Chunk("a", 0, "One.", 0, 4), Chunk("a", 1, "Two.", 5, 9)],
+                         np.ones((2, 8), dtype=np.float32))])
+    before = store.existing_hashes(["a"])
+    assert before["a"].chunks == 2
+    store.put_articles([_article("a", "Replaced by one chunk.")], previous=before)
+    assert store.collection.count() == 1
+    assert store.check().ok
+    assert store.existing_hashes(["a"])["a"].chunks == 1
