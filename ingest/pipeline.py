@@ -18,6 +18,7 @@ from ingest.readers import Failure, Item
 from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.models import Article, Chunk
+from rag.nlp import PARSE_CACHE_SIZE
 from rag.store import Store
 from rag.stories import signature
 
@@ -96,10 +97,13 @@ class Ingestor:
     def ingest(self, items: Iterable[Item], progress: ProgressFn | None = None) -> IngestReport:
         """Store every article of ``items``; failures are recorded, never raised.
 
-        Articles are taken in groups of about ``embed_batch_size`` chunks: one Chroma read tells which
-        are unchanged, the rest are embedded together (the embedder is the bottleneck and is faster on
-        big batches) and written with one delete and one add (see :meth:`Store.put_articles`), so an
-        article is never partial, even after a crash.
+        Articles are taken in groups of about ``write_batch_chunks`` chunks (and at most half the NLP
+        parse cache's articles, so quote extraction finds each parse): one read tells which are unchanged,
+        the rest are analysed, embedded and written with one add (see :meth:`Store.put_articles`), so an
+        article is never partial, even after a crash. The group is a write's size, not the embedder's
+        batch: Chroma's add costs less per chunk in big batches, and the gap grows with the collection
+        (eight adds of 65 chunks cost 3.2 s at 1M chunks, one of 500 costs 1.4 s; BENCHMARKS.md, #14).
+        A bigger group means progress is reported, and a failed write fails, a group at a time.
         """
         report = IngestReport()
         pending: list[_Pending] = []
@@ -122,7 +126,8 @@ class Ingestor:
                 if any(p.article.id == ready.article.id for p in pending):
                     flush()  # the same id twice: the earlier version is stored first, then replaced
                 pending.append(ready)
-                if sum(len(p.chunks) for p in pending) >= self.settings.embed_batch_size:
+                if sum(len(p.chunks) for p in pending) >= self.settings.write_batch_chunks \
+                        or len(pending) >= PARSE_CACHE_SIZE // 2:
                     flush()
             flush()
         finally:

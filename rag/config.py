@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(default=5_000_000, description="Files/URLs larger than this are refused.")
     max_upload_files: int = 50
     min_article_chars: int = 40
+    write_batch_chunks: int = Field(
+        default=512, ge=1,
+        description="Chunks the ingest pipeline reads, embeds and writes as one group (one Chroma add). Chroma's "
+                    "add costs less per chunk in big batches, more so in a big collection (BENCHMARKS.md, #14).",
+    )
     nlp_at_ingest: bool = Field(
         default=True, description="Run entity and quote extraction (spaCy) at ingest; off = text search only."
     )

@@ -42,9 +42,10 @@ _EXCLUDE = ["senter"]
 # 1 / 4 / 16 / 64 texts, with peak memory growing from 385 to 844 MB; 16 is the fastest before memory
 # climbs.
 _BATCH = 16
-# Parsed docs kept for extract_quotes after analyse_many: an ingest group (rag.config embed_batch_size
-# chunks) holds far fewer articles than this, so every quote extraction finds its parse.
-_CACHE_SIZE = 256
+# Parsed docs kept for extract_quotes after analyse_many: an ingest group holds at most half this many
+# articles (ingest.pipeline), so every quote extraction finds its parse.
+PARSE_CACHE_SIZE = 256
+_CACHE_SIZE = PARSE_CACHE_SIZE
 
 _LABELS = {
     "PERSON": "PERSON", "PER": "PERSON",

@@ -26,7 +26,7 @@ from rag.engine import Engine
 
 # Several write groups per batch. Entity/quote analysis is off: it only adds metadata to the same single add,
 # and loading spaCy in each of these child processes would double the test's time.
-ENV = {**os.environ, "NEWSQA_EMBED_BATCH_SIZE": "16", "NEWSQA_NLP_AT_INGEST": "false"}
+ENV = {**os.environ, "NEWSQA_WRITE_BATCH_CHUNKS": "16", "NEWSQA_NLP_AT_INGEST": "false"}
 
 
 def _run(store: Path, batch: Path, crash: str | None = None) -> subprocess.CompletedProcess[str]:
