@@ -394,20 +394,23 @@ class KeywordIndex:
         return out
 
     # --- keeping up with the log ----------------------------------------------------------------------
-    def sync(self, generation: str, source: ChunkSource) -> bool:
+    def sync(self, generation: str, source: ChunkSource, wait_s: float | None = None) -> bool:
         """Make the index match the collection at ``generation``; True when anything was applied or reloaded.
 
         ``generation`` (the store's change token and chunk count) is only the cheap "did anything change?"
         test: when it equals the last one seen, nothing is read. Otherwise the log says what changed.
+        ``wait_s`` overrides how long to wait for another process's writer lock (a caller with another way
+        to get its answer passes 0); when it runs out the index is served as it is and ``generation`` is
+        not recorded.
         """
         with self._lock:
             if self._generation == generation and self._index is not None:
                 return False
             self._ensure_open()
             try:
-                self._catch_up(source)
+                self._catch_up(source, wait_s)
             except KeywordBusy as exc:  # keep serving the index as it is; the next search tries again
-                log.warning("%s", exc)
+                (log.info if wait_s == 0 else log.warning)("%s", exc)
                 self._refresh_memory(source)
                 return False
             changed = self._refresh_memory(source)
@@ -474,17 +477,17 @@ class KeywordIndex:
         except (ValueError, KeyError, TypeError):
             return None
 
-    def _writer(self) -> _WriterLease:
-        return _WriterLease(self._index, self.lock_wait_s)
+    def _writer(self, wait_s: float | None = None) -> _WriterLease:
+        return _WriterLease(self._index, self.lock_wait_s if wait_s is None else wait_s)
 
-    def _catch_up(self, source: ChunkSource) -> None:
+    def _catch_up(self, source: ChunkSource, wait_s: float | None = None) -> None:
         """Apply to the index on disk what the log holds beyond its position (under the writer lock)."""
         self._index.reload()
         disk = self._disk_position()
         if disk is not None and not self._must_rebuild(disk, source) and not self._pending(disk, source)[0] \
                 and not disk.open:
             return  # another process (or nobody) left nothing to do: no writer needed
-        with self._writer() as writer:
+        with self._writer(wait_s) as writer:
             self._index.reload()
             disk = self._disk_position()  # re-read: another process may have applied while we waited
             if disk is None or self._must_rebuild(disk, source):

@@ -319,8 +319,9 @@ class Store:
         """The articles whose state the synced keyword index vouches for, confirmed by chunk id in Chroma."""
         try:
             generation = self.generation(with_count=self.keyword.has_open_writes)
-            self.keyword.sync(generation, self)
-            if self.keyword.generation != generation:  # busy writer lock: the index may be behind
+            # no wait for another process's writer (its catch-up, or a rebuild): the scan answers meanwhile
+            self.keyword.sync(generation, self, wait_s=0.0)
+            if self.keyword.generation != generation:  # the index may be behind
                 return {}
             infos = self.keyword.vouch(article_ids)
         except Exception as exc:  # the scan below answers without it

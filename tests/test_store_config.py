@@ -166,3 +166,35 @@ def test_an_update_deletes_the_version_it_read_by_chunk_id(tmp_path: Path) -> No
     assert store.collection.count() == 1
     assert store.check().ok
     assert store.existing_hashes(["a"])["a"].chunks == 1
+
+
+def test_reading_what_is_stored_never_waits_for_another_writer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While another process holds the keyword index's writer (its catch-up, or a rebuild), the pipeline's
+    read does not wait for it: it asks for the lock once, then reads Chroma, and answers the same."""
+    import rag.keyword as kw
+
+    mine = Store(Settings(store=tmp_path, keyword_lock_wait_s=30.0), "probe-key", 8)
+    mine.put_articles([_article("a", "Stored before.")])
+    mine.sync_keyword()
+    other = Store(Settings(store=tmp_path), "probe-key", 8)
+    other.keyword._ensure_open()
+    waits: list[float] = []
+
+    class Lease(kw._WriterLease):
+        def __init__(self, index: object, wait_s: float) -> None:
+            waits.append(wait_s)
+            super().__init__(index, wait_s)
+
+    with other.keyword._writer():  # the other process's writer, held
+        mine.put_articles([_article("b", "Written while the other holds the lock.")])
+        monkeypatch.setattr(kw, "_WriterLease", Lease)
+        scanned: list[list[str]] = []
+        real = mine._states_by_scan
+        monkeypatch.setattr(mine, "_states_by_scan", lambda aids: scanned.append(list(aids)) or real(aids))
+        got = mine.existing_hashes(["a", "b", "c"])
+    assert waits == [0.0]
+    assert scanned == [["a", "b", "c"]]
+    assert got == real(["a", "b", "c"]) and got["b"].content_hash is not None and got["c"].content_hash is None
+    mine.sync_keyword()  # once the lock is free, the index catches up and vouches again
+    scanned.clear()
+    assert mine.existing_hashes(["a", "b", "c"]) == got and scanned == []
