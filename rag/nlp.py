@@ -45,7 +45,6 @@ _BATCH = 16
 # Parsed docs kept for extract_quotes after analyse_many: an ingest group holds at most half this many
 # articles (ingest.pipeline), so every quote extraction finds its parse.
 PARSE_CACHE_SIZE = 256
-_CACHE_SIZE = PARSE_CACHE_SIZE
 
 _LABELS = {
     "PERSON": "PERSON", "PER": "PERSON",
@@ -161,7 +160,7 @@ def parse_many(texts: list[str], langs: list[str]) -> list[Doc]:
         for i in range(len(keys)):
             _docs[keys[i]] = out[i]
             _docs.move_to_end(keys[i])
-        while len(_docs) > _CACHE_SIZE:
+        while len(_docs) > PARSE_CACHE_SIZE:
             _docs.popitem(last=False)
     return [out[i] for i in range(len(keys))]
 

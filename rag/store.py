@@ -37,6 +37,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from rag.changelog import ChangeLog
 from rag.config import Settings
 from rag.faults import crash_point
+from rag.keyword import ArticleInfo as IndexedArticle
 from rag.keyword import KeywordHit, KeywordIndex, visible_versions
 from rag.models import Article, ArticleNotes, Chunk, Passage
 
@@ -328,7 +329,7 @@ class Store:
             log.warning("keyword index could not tell what is stored (%s); reading Chroma", exc)
             return {}
         out: dict[str, StoredState] = {}
-        stored: dict[str, Any] = {}
+        stored: dict[str, IndexedArticle] = {}
         for aid, info in infos.items():
             if info is None:
                 out[aid] = StoredState(content_hash=None, chunks=0, version=None, leftovers=False)
